@@ -1,0 +1,88 @@
+"""The pipeline, stage by stage: load → gather → template → layout → verify → write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import __version__, assets, render, verify
+from .cjk import numerals
+from .content.load import load_issue
+from .diagnostics import BuildError, Finding, Pos, Report, StrictError, relpath
+from .fonts import resolve_fonts
+from .project import Project
+from .templates import environment, find_layout
+
+
+@dataclass(frozen=True)
+class Options:
+    strict: bool = False  # warnings stop the build
+    html: bool = False  # also write the intermediate HTML for designers
+    # Photos above this many pixels on the long edge are resampled (cached under build/cache/):
+    # 1200 px covers a full-width photo (174 mm) at 175 dpi and keeps the PDF small to e-mail.
+    max_photo_px: int = 1200
+
+
+@dataclass
+class Result:
+    pdf: Path
+    html: Path | None
+    pages: int
+    size: int
+    seconds: float
+    report: Report
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        warnings = len(self.report.warnings)
+        return (f"{relpath(self.pdf)}: {self.pages} pages, {self.size / 1024:.0f} KB, "
+                f"{self.seconds:.1f} s, {warnings} warning{'s' if warnings != 1 else ''}")
+
+
+def build(project: Project, issue_id: str, options: Options = Options()) -> Result:
+    """Render one issue to build/<id>/<name>.pdf; raise BuildError with every finding on failure."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        timings[stage] = time.perf_counter() - t0 - sum(timings.values())
+
+    report = Report()
+    folder = project.issue_folder(issue_id)
+    issue = load_issue(folder)
+    fonts = resolve_fonts(project.fonts / "fonts.yaml")
+    layout = find_layout(project.layouts, issue.layout, issue.pos)
+    lap("load")
+    found = assets.gather(issue, report, project.build / "cache", options.max_photo_px)
+    lap("gather")
+
+    env = environment(layout)
+    title = f"{issue.publication.name} {numerals.issue_line(issue.year, issue.number)}（{numerals.cumulative_line(issue.cumulative)}）"
+    html = env.get_template("issue.html").render(
+        issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
+        stylesheets=[s.resolve().as_uri() for s in layout.stylesheets],
+    )
+    out_dir = project.build / issue.id
+    pdf_path = out_dir / f"{issue.publication.name}-{numerals.issue_line(issue.year, issue.number)}.pdf"
+    html_path = pdf_path.with_suffix(".html") if options.html else None
+    if html_path:
+        render.write_text(html, html_path)
+    lap("template")
+
+    roots = (folder, project.layouts, project.fonts, project.build / "cache")
+    document = render.layout(html, folder, roots, report)
+    lap("layout")
+    missing = verify.check_completeness(issue, document)
+    verify.check_overflow(document, report, Pos(relpath(folder / "issue.yaml")))
+    if missing:
+        raise BuildError(missing + report.findings)
+    if options.strict and report.warnings:
+        raise StrictError(report.warnings)
+    lap("verify")
+
+    size = render.write_pdf(document, pdf_path)
+    lap("write")
+    return Result(pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings)

@@ -1,0 +1,1 @@
+"""Chinese typesetting: numerals, dates and (later) spacing, punctuation, justification."""

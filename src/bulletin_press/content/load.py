@@ -1,0 +1,233 @@
+"""Load issue.yaml into a frozen Issue, checking it against the block schemas; all errors at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import types
+import unicodedata
+from functools import cache
+from pathlib import Path as FsPath
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+from ..diagnostics import BuildError, Finding, Pos, relpath
+from . import blocks, inline
+from .model import Issue, Node, Path, Text, Url, Value
+
+BAD = object()  # a value that failed to load; its errors are already recorded
+INTERNAL = {"pos", "id", "folder"}  # fields the loader sets, never read from YAML
+STR = "tag:yaml.org,2002:str"
+NULL = "tag:yaml.org,2002:null"
+URL = re.compile(r"(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+\.[^\s@]+|tel:\+?[\d\- ]+|#)")
+
+
+def load_issue(folder: FsPath) -> Issue:
+    """Read `folder/issue.yaml`; raise BuildError listing every problem with its line:col."""
+    path = folder / "issue.yaml"
+    shown = relpath(path)
+    if not path.is_file():
+        raise BuildError([Finding(Pos(shown), "no issue.yaml here; expected an issue folder with an issue.yaml")])
+    text = _decode(path.read_bytes(), shown)
+    root = _compose(text, shown)
+    conv = _Converter(shown)
+    issue = conv.value(root, Issue, "issue")
+    if conv.findings:
+        raise BuildError(conv.findings)
+    assert isinstance(issue, Issue)
+    return dataclasses.replace(issue, id=folder.name, folder=str(folder.resolve()))
+
+
+def _decode(data: bytes, shown: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")  # a BOM from a Windows editor is harmless: drop it
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = len(data[data.rfind(b"\n", 0, e.start) + 1 : e.start].decode("utf-8", "replace")) + 1
+        raise BuildError([Finding(Pos(shown, line, col), f"byte 0x{data[e.start]:02X} is not UTF-8 (is the file GBK?); expected UTF-8 text — re-save the file as UTF-8")])
+    if not text.strip():
+        raise BuildError([Finding(Pos(shown, 1, 1), "the file is empty; expected an issue: publication, layout, year, number, cumulative, date, sections")])
+    return text
+
+
+def _compose(text: str, shown: str) -> yaml.Node:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or "malformed YAML"
+        if "'\\t'" in problem:
+            problem = "a tab character; YAML indents with spaces only"
+        expected = f" ({e.context})" if e.context else ""
+        raise BuildError([Finding(Pos(shown, mark.line + 1, mark.column + 1), f"{problem}{expected}; expected well-formed YAML")])
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - text.rfind("\n", 0, e.position)
+        raise BuildError([Finding(Pos(shown, line, col), f"control character U+{e.character:04X} is not allowed; expected printable text")])
+    except yaml.YAMLError as e:
+        raise BuildError([Finding(Pos(shown), f"{e}; expected well-formed YAML")])
+    if root is None:
+        raise BuildError([Finding(Pos(shown, 1, 1), "the file holds no data; expected an issue mapping")])
+    return root
+
+
+@cache
+def _fields(cls: type) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init and f.name not in INTERNAL}
+
+
+@cache
+def _required(cls: type) -> tuple[str, ...]:
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.init and f.name not in INTERNAL
+        and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+
+
+def describe(tp: Any) -> str:
+    """What a value of this type looks like, for 'expected …' messages."""
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return describe(next(a for a in get_args(tp) if a is not type(None)))
+    if origin is tuple:
+        return f"a list of {describe(get_args(tp)[0])}"
+    if isinstance(tp, type) and issubclass(tp, Node) and tp not in blocks.REGISTRY.values():
+        return "blocks (" + ", ".join(sorted(blocks.types_for(tp))) + ")"
+    names = {int: "a whole number", bool: "true or false", dt.date: "a date (YYYY-MM-DD)",
+             dt.time: "a time (HH:MM)", Url: "a link (https://…, mailto:…, tel:… or #)",
+             Path: "a file path inside the issue folder", Text: "text", str: "text"}
+    if tp in names:
+        return names[tp]
+    return "a mapping with fields: " + ", ".join(_fields(tp))
+
+
+class _Converter:
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.findings: list[Finding] = []
+
+    def pos(self, node: yaml.Node) -> Pos:
+        return Pos(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def error(self, node: yaml.Node, where: str, message: str, col_offset: int = 0) -> object:
+        pos = self.pos(node)
+        if col_offset:
+            pos = dataclasses.replace(pos, col=pos.col + col_offset)
+        self.findings.append(Finding(pos, f"{where}: {message}"))
+        return BAD
+
+    def value(self, node: yaml.Node, tp: Any, where: str) -> Any:
+        origin = get_origin(tp)
+        if origin in (Union, types.UnionType):
+            if node.tag == NULL:
+                return None
+            return self.value(node, next(a for a in get_args(tp) if a is not type(None)), where)
+        if origin is tuple:
+            if not isinstance(node, yaml.SequenceNode):
+                return self.error(node, where, f"expected {describe(tp)}")
+            items = [self.value(n, get_args(tp)[0], f"{where}[{i}]") for i, n in enumerate(node.value)]
+            return BAD if BAD in items else tuple(items)
+        if isinstance(tp, type) and issubclass(tp, Node) and tp not in blocks.REGISTRY.values():
+            return self.block(node, tp, where)
+        if isinstance(tp, type) and issubclass(tp, Value):
+            return self.mapping(node, tp, where)
+        if not isinstance(node, yaml.ScalarNode):
+            return self.error(node, where, f"expected {describe(tp)}, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+        return self.scalar(node, tp, where)
+
+    def scalar(self, node: yaml.ScalarNode, tp: Any, where: str) -> Any:
+        raw = node.value
+        if node.tag == NULL:
+            return self.error(node, where, f"empty value; expected {describe(tp)}")
+        try:
+            if tp is int:
+                if node.tag != "tag:yaml.org,2002:int":
+                    raise ValueError(f"'{raw}' is not a whole number")
+                return int(raw.replace("_", ""))
+            if tp is bool:
+                if node.tag != "tag:yaml.org,2002:bool":
+                    raise ValueError(f"'{raw}' is not true or false")
+                return raw.lower() in ("true", "yes", "on", "y")
+            if tp is dt.date:
+                try:
+                    return dt.date.fromisoformat(raw)
+                except ValueError:
+                    raise ValueError(f"'{raw}' is not a date") from None
+            if tp is dt.time:
+                return blocks.parse_time(raw)
+        except ValueError as e:
+            return self.error(node, where, f"{e}; expected {describe(tp)}")
+        if node.tag == "tag:yaml.org,2002:bool":
+            return self.error(node, where, f"'{raw}' reads as true/false; expected {describe(tp)} — put it in quotes")
+        # Text-like: the raw scalar, so that unquoted 18600166565 or 9:00 stay as typed.
+        for i, ch in enumerate(raw):
+            if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
+                return self.error(node, where, f"control character U+{ord(ch):04X}; expected printable text")
+        if tp is Text:
+            try:
+                inline.parse(raw)
+            except inline.InlineError as e:
+                plain_style = node.style is None and "\n" not in raw
+                return self.error(node, where, str(e), e.offset if plain_style else 0)
+            return Text(raw)
+        if tp is Url:
+            if not URL.fullmatch(raw.strip()):
+                return self.error(node, where, f"'{raw}' is not a link; expected {describe(tp)}")
+            return Url(raw.strip())
+        if tp is Path:
+            if raw.startswith(("/", "\\")) or ":" in raw or ".." in FsPath(raw).parts or not raw.strip():
+                return self.error(node, where, f"'{raw}' is outside the issue folder; expected {describe(tp)}")
+            return Path(raw)
+        return raw
+
+    def block(self, node: yaml.Node, base: type[Node], where: str) -> Any:
+        choices = blocks.types_for(base)
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR and "paragraph" in choices:
+            text = self.scalar(node, Text, where)
+            return BAD if text is BAD else blocks.Paragraph(text=text, pos=self.pos(node))
+        if not isinstance(node, yaml.MappingNode):
+            return self.error(node, where, f"expected a block (a mapping with 'type:'{' or a paragraph string' if 'paragraph' in choices else ''})")
+        type_node = next((v for k, v in node.value if k.value == "type"), None)
+        expected = "expected one of: " + ", ".join(sorted(choices))
+        if type_node is None:
+            return self.error(node, where, f"block has no 'type'; {expected}")
+        cls = choices.get(type_node.value)
+        if cls is None:
+            known = type_node.value in blocks.REGISTRY
+            what = f"block type '{type_node.value}' cannot stand here" if known else f"unknown block type '{type_node.value}'"
+            return self.error(type_node, where, f"{what}; {expected}")
+        return self.mapping(node, cls, where)
+
+    def mapping(self, node: yaml.Node, cls: type[Value], where: str) -> Any:
+        fields = _fields(cls)
+        if not isinstance(node, yaml.MappingNode):
+            return self.error(node, where, f"expected {describe(cls)}")
+        before = len(self.findings)
+        kwargs: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        for key_node, val_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                self.error(key_node, where, f"duplicate field '{key}' (first at line {seen[key]}); expected each field once")
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            if key == "type" and issubclass(cls, Node):
+                continue
+            if key not in fields:
+                self.error(key_node, where, f"unknown field '{key}'; expected one of: {', '.join(fields)}")
+                continue
+            kwargs[key] = self.value(val_node, fields[key], f"{where}.{key}")
+        for name in _required(cls):
+            if name not in seen:
+                self.error(node, where, f"missing field '{name}'; expected {describe(fields[name])}")
+        if len(self.findings) > before:
+            return BAD
+        value = cls(pos=self.pos(node), **kwargs)
+        for problem in getattr(value, "problems", lambda: [])():
+            self.error(node, where, problem)
+        return value

@@ -1,0 +1,90 @@
+"""Resolves the house fonts of fonts/fonts.yaml through fontconfig and checks them with fontTools."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from fontTools.ttLib import TTFont
+
+from .diagnostics import BuildError, Finding, Pos, relpath
+
+# fontconfig's weight scale, for the CSS weights a role asks for.
+FC_WEIGHT = {400: 80, 500: 100, 700: 200}
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    weight: int
+    file: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Fonts:
+    roles: dict[str, tuple[Face, ...]]
+
+    def css(self) -> str:
+        """The roles as custom properties (--font-body …) that layouts use."""
+        props = "".join(f'  --font-{role}: "{faces[0].family}";\n' for role, faces in self.roles.items())
+        return ":root {\n" + props + "}\n"
+
+
+def resolve_fonts(fonts_yaml: Path) -> Fonts:
+    """Find every role's family and weights; stop naming the Debian package when one is missing."""
+    return _resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _resolve(fonts_yaml: Path, _mtime: int) -> Fonts:
+    shown = relpath(fonts_yaml)
+    try:
+        spec = yaml.safe_load(fonts_yaml.read_text(encoding="utf-8"))["roles"]
+        wanted = {role: (r["family"], r.get("package", ""), tuple(r.get("weights", [400]))) for role, r in spec.items()}
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
+        raise BuildError([Finding(Pos(shown), f"cannot read fonts ({e}); expected roles: {{name: {{family, package, weights}}}}")])
+    if not shutil.which("fc-list"):
+        raise BuildError([Finding(Pos(shown), "fontconfig's fc-list is missing; install the Debian package fontconfig")])
+    problems: list[Finding] = []
+    roles: dict[str, tuple[Face, ...]] = {}
+    for role, (family, package, weights) in wanted.items():
+        faces = []
+        for weight in weights:
+            face = _find_face(family, weight)
+            if face is None:
+                hint = f"install the Debian package {package} (apt-get install {package})" if package else "install it"
+                problems.append(Finding(Pos(shown), f"font '{family}' weight {weight} (role {role}) is not installed; {hint}"))
+            else:
+                faces.append(face)
+        roles[role] = tuple(faces)
+    if problems:
+        raise BuildError(problems)
+    return Fonts(roles)
+
+
+def _find_face(family: str, weight: int) -> Face | None:
+    out = subprocess.run(
+        ["fc-list", f":family={family}:weight={FC_WEIGHT.get(weight, 80)}", "--format", "%{file}\t%{index}\n"],
+        capture_output=True, text=True, check=False,
+    ).stdout
+    for line in out.splitlines():
+        file, _, index = line.partition("\t")
+        if _has_family(file, int(index or 0), family):
+            return Face(family, weight, file, int(index or 0))
+    return None
+
+
+@lru_cache(maxsize=64)
+def _has_family(file: str, index: int, family: str) -> bool:
+    """fontTools confirms what fontconfig found: the face really carries this family name."""
+    try:
+        font = TTFont(file, fontNumber=index, lazy=True)
+    except Exception:  # noqa: BLE001 - an unreadable font file is simply not a match
+        return False
+    names = {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}
+    return family in names

@@ -1,0 +1,90 @@
+"""WeasyPrint: a sandboxed URL fetcher, layout of the HTML, and an atomic PDF write."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from .diagnostics import Pos, Report, relpath
+
+_FONT_CONFIG: FontConfiguration | None = None
+
+
+class SandboxFetcher(weasyprint.URLFetcher):
+    """Loads only local files under the allowed folders: no network, nothing else on disk."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self.roots = tuple(r.resolve() for r in roots)
+
+    def fetch(self, url: str, headers: dict | None = None):  # type: ignore[override]
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            raise ValueError(f"{url}: only files of the issue, its layout and fonts/ may be loaded")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ValueError(f"{path}: outside the issue, layout and fonts folders")
+        return super().fetch(url, headers)
+
+
+@contextlib.contextmanager
+def weasyprint_log(report: Report, where: Pos) -> Iterator[None]:
+    """WeasyPrint's warnings (a stylesheet that fails to parse, an image it cannot load) join the report."""
+
+    class ToReport(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            report.warn(where, "WeasyPrint: " + record.getMessage())
+
+    handler = ToReport(logging.WARNING)
+    logger = weasyprint.LOGGER
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, **options: object) -> weasyprint.Document:
+    """Lay out the HTML into pages (fonts configured once per process, kept warm)."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        _FONT_CONFIG = FontConfiguration()
+    with weasyprint_log(report, Pos(relpath(base))):
+        doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=SandboxFetcher(roots))
+        return doc.render(font_config=_FONT_CONFIG, **options)
+
+
+def write_pdf(document: weasyprint.Document, target: Path, **options: object) -> int:
+    """Write the PDF next to its target, sync it, then rename: a reader never sees half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            document.write_pdf(out, **options)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
+
+
+def write_text(text: str, target: Path) -> None:
+    """The same atomic write for the designers' HTML."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)

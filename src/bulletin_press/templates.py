@@ -1,0 +1,83 @@
+"""The Jinja environment: a layout and the layouts it extends as a search path, and the filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from .cjk import numerals
+from .diagnostics import BuildError, Finding, Pos, relpath
+from .typeset import inline_html
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A layout folder and the chain it extends, most specific first."""
+
+    name: str
+    chain: tuple[Path, ...]
+    stylesheets: tuple[Path, ...]  # least specific first, so that a child's rules win
+
+
+def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
+    chain: list[Path] = []
+    sheets: list[list[Path]] = []
+    current: str | None = name
+    while current:
+        folder = layouts / current
+        if folder in chain:
+            raise BuildError([Finding(pos, f"layout '{name}' extends itself through '{current}'; expected a chain ending at base")])
+        spec_file = folder / "layout.yaml"
+        if not spec_file.is_file():
+            known = sorted(p.parent.name for p in layouts.glob("*/layout.yaml"))
+            raise BuildError([Finding(pos, f"unknown layout '{current}'; expected one of: {', '.join(known)}")])
+        try:
+            spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise BuildError([Finding(Pos(relpath(spec_file)), f"cannot read layout: {e}")])
+        chain.append(folder)
+        sheets.append([folder / s for s in spec.get("stylesheets", [])])
+        current = spec.get("extends")
+    return Layout(name, tuple(chain), tuple(s for group in reversed(sheets) for s in group))
+
+
+def environment(layout: Layout) -> jinja2.Environment:
+    """Templates found in the layout first, then in what it extends; `base/x.html` names one explicitly."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(p) for p in layout.chain]),
+        jinja2.PrefixLoader({p.name: jinja2.FileSystemLoader(str(p)) for p in layout.chain}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(
+        inline=inline_html,
+        cn_number=numerals.cn_number,
+        issue_line=numerals.issue_line,
+        cumulative_line=numerals.cumulative_line,
+        cn_date=numerals.cn_date,
+        cn_date_range=numerals.cn_date_range,
+        clock=numerals.clock,
+        timespan=numerals.cn_timespan,
+        css_string=css_string,
+    )
+    env.globals["render_blocks"] = render_blocks
+    return env
+
+
+@jinja2.pass_context
+def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
+    """Each block through its own partial (blocks/<type>.html), in order."""
+    env = ctx.environment
+    parts = [env.get_template(b.template).render({**ctx.get_all(), "block": b}) for b in blocks]
+    return Markup("\n".join(parts))
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside <style>: quotes, backslashes and '<' escaped."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>\n' else c for c in str(value))
+    return Markup(f'"{escaped}"')

@@ -1,0 +1,64 @@
+"""After layout, before writing: every text of the issue is on a page, and none runs off it."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import weasyprint
+from weasyprint.formatting_structure import boxes
+
+from .content import inline
+from .content.model import Issue
+from .diagnostics import Finding, Pos, Report
+
+# What the engine may add between characters without changing the text (spacing, joiners).
+IGNORABLE = re.compile(r"[\s\u2005\u200b\u2060]+")
+
+
+def squash(text: str) -> str:
+    return IGNORABLE.sub("", text)
+
+
+def text_boxes(document: weasyprint.Document) -> Iterator[tuple[int, boxes.TextBox, bool]]:
+    """(page number, text box, in a page margin) for every laid-out text, in drawing order."""
+
+    def walk(box: boxes.Box, margin: bool) -> Iterator[tuple[boxes.TextBox, bool]]:
+        margin = margin or isinstance(box, boxes.MarginBox)
+        if isinstance(box, boxes.TextBox):
+            yield box, margin
+        for child in box.all_children() if isinstance(box, boxes.ParentBox) else ():
+            yield from walk(child, margin)
+
+    for number, page in enumerate(document.pages, 1):
+        for box, margin in walk(page._page_box, False):
+            yield number, box, margin
+
+
+def check_completeness(issue: Issue, document: weasyprint.Document) -> list[Finding]:
+    """Every text of the YAML must be in the laid-out pages; a missing one is an error."""
+    laid_out = list(text_boxes(document))
+    body = squash("".join(b.text for _, b, margin in laid_out if not margin))
+    everywhere = body + squash("".join(b.text for _, b, margin in laid_out if margin))
+    findings = []
+    cursor = 0
+    for text, owner in issue.texts():
+        wanted = squash(inline.plain(text))
+        if not wanted:
+            continue
+        at = body.find(wanted, cursor)
+        if at >= 0:
+            cursor = at + len(wanted)
+        elif wanted not in everywhere:
+            shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
+            findings.append(Finding(owner.pos, f"text missing from the PDF: '{shown}'; expected every text of the issue on a page"))
+    return findings
+
+
+def check_overflow(document: weasyprint.Document, report: Report, where: Pos) -> None:
+    """Text that runs past the right edge of the page's content area is clipped for the reader."""
+    pages = document.pages
+    for number, box, margin in text_boxes(document):
+        page = pages[number - 1]._page_box
+        if not margin and box.position_x + box.width > page.content_box_x() + page.width + 1:
+            report.warn(where, f"page {number}: text '{box.text[:30]}' runs past the right margin")

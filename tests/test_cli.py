@@ -1,0 +1,95 @@
+"""The command line: exit status, messages on stderr, one summary line, nothing written on failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bulletin_press.cli import main
+
+from .conftest import HEADER, make_project
+
+BODY = """
+sections:
+  - type: section
+    title: 栏目
+    body:
+      - 一段文字。
+"""
+
+
+@pytest.fixture
+def in_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def make(body: str = BODY):
+        project = make_project(tmp_path, HEADER + body)
+        monkeypatch.chdir(project.root)
+        monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
+        return project
+    return make
+
+
+def test_render_prints_one_summary_line(in_project, capsys) -> None:
+    project = in_project()
+    assert main(["render", "x"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("build/x/测试简报-2024年第一期.pdf: 1 pages, ")
+    assert (project.build / "x" / "测试简报-2024年第一期.pdf").stat().st_size > 1000
+    assert not list((project.build / "x").glob(".*part"))
+
+
+def test_errors_exit_2_and_write_nothing(in_project, capsys) -> None:
+    project = in_project(BODY.replace("type: section", "type: sectoin") + "extra: 1\n")
+    assert main(["render", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "issues/x/issue.yaml:14:11: issue.sections[0]: unknown block type 'sectoin'" in err
+    assert "issues/x/issue.yaml:18:1: issue: unknown field 'extra'" in err
+    assert "Traceback" not in err
+    assert not (project.build / "x").exists()
+
+
+def test_strict_turns_warnings_into_exit_1(in_project, capsys) -> None:
+    project = in_project(BODY + "      - {type: photo, src: photos/gone.jpg}\n")
+    assert main(["render", "x", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "issues/x/issue.yaml:18:9: warning: image not found: photos/gone.jpg" in err
+    assert not (project.build / "x").exists()
+    assert main(["render", "x"]) == 0  # without --strict the placeholder is rendered
+
+
+def test_html_option_writes_the_intermediate_html(in_project, capsys) -> None:
+    project = in_project()
+    assert main(["render", "x", "--html", "-v"]) == 0
+    assert (project.build / "x" / "测试简报-2024年第一期.html").is_file()
+    err = capsys.readouterr().err
+    assert "layout" in err and " ms" in err
+
+
+def test_unknown_issue(in_project, capsys) -> None:
+    in_project()
+    assert main(["render", "2099-01"]) == 2
+    assert "no issue '2099-01'; expected one of: x" in capsys.readouterr().err
+
+
+def test_a_failed_render_keeps_the_previous_pdf(in_project, capsys) -> None:
+    project = in_project()
+    assert main(["render", "x"]) == 0
+    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    before = pdf.read_bytes()
+    issue = project.issues / "x" / "issue.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("year: 2024", "year: soon"), encoding="utf-8")
+    assert main(["render", "x"]) == 2
+    assert pdf.read_bytes() == before
+    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]
+
+
+def test_no_traceback_from_the_installed_command(in_project) -> None:
+    project = in_project(BODY.replace("一段文字。", "一段**文字。"))
+    env = {**os.environ, "BULLETIN_PRESS_ROOT": str(project.root)}
+    run = subprocess.run([sys.executable, "-m", "bulletin_press", "render", "x"], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2
+    assert "issues/x/issue.yaml:17:11: issue.sections[0].body[0]: unclosed '**' (bold)" in run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
