@@ -134,32 +134,26 @@ def test_all_errors_of_a_file_at_once(tmp_path: Path) -> None:
                                                           key=lambda p: tuple(map(int, p.split(":")[1:])))
 
 
-def test_unquoted_times_and_phone_numbers_are_read_as_typed(tmp_path: Path) -> None:
-    issue = load_issue(write(tmp_path, HEADER + GOOD_BODY + """\
+def first_event_in_beijing(tmp_path: Path, event: str):
+    issue = load_issue(write(tmp_path, HEADER + GOOD_BODY + f"""\
           - type: schedule
             zone: Asia/Dubai
             zone_label: 迪拜时间
             days:
               - date: 2023-12-09
                 events:
-                  - {title: 边会, start: 9:00, end: 10:30}
+                  - {event}
 """))
     schedule = issue.sections[0].body[0].body[1]
     assert isinstance(schedule, Schedule)
-    start, end = schedule.span(schedule.days[0], schedule.days[0].events[0], "Asia/Shanghai")
+    return schedule.span(schedule.days[0], schedule.days[0].events[0], "Asia/Shanghai")
+
+
+def test_unquoted_times_are_read_as_typed(tmp_path: Path) -> None:
+    start, end = first_event_in_beijing(tmp_path, "{title: 边会, start: 9:00, end: 10:30}")
     assert (start.hour, start.minute, end.hour, end.minute) == (13, 0, 14, 30)  # Dubai 9:00 → Beijing 13:00
 
 
 def test_schedule_crossing_midnight(tmp_path: Path) -> None:
-    issue = load_issue(write(tmp_path, HEADER + GOOD_BODY + """\
-          - type: schedule
-            zone: Asia/Dubai
-            zone_label: 迪拜时间
-            days:
-              - date: 2023-12-09
-                events:
-                  - {title: 晚会, start: "21:00", end: "22:30"}
-"""))
-    schedule = issue.sections[0].body[0].body[1]
-    start, end = schedule.span(schedule.days[0], schedule.days[0].events[0], "Asia/Shanghai")
+    start, end = first_event_in_beijing(tmp_path, '{title: 晚会, start: "21:00", end: "22:30"}')
     assert (start.day, start.hour, end.day, end.hour, end.minute) == (10, 1, 10, 2, 30)

@@ -19,6 +19,9 @@ class Span:
     url: str = ""
 
 
+EMPHASIS = {"**": ("strong", "bold"), "*": ("em", "emphasis")}
+
+
 class InlineError(ValueError):
     def __init__(self, message: str, offset: int):
         super().__init__(message)
@@ -50,20 +53,15 @@ def _parse(src: str, i: int, closer: str | None) -> tuple[tuple[Span, ...], int]
         if closer and src.startswith(closer, i) and not (closer == "*" and src.startswith("**", i)):
             flush()
             return tuple(out), i + len(closer)
-        if src.startswith("**", i):
+        mark = "**" if src.startswith("**", i) else c if c == "*" else ""
+        if mark:
             flush()
-            children, j = _parse(src, i + 2, "**")
+            kind, name = EMPHASIS[mark]
+            children, j = _parse(src, i + len(mark), mark)
             if j < 0:
-                raise InlineError("unclosed '**' (bold); expected a closing '**' or '\\*\\*' for literal stars", i)
-            out.append(Span("strong", children=children))
-            i = j
-            continue
-        if c == "*":
-            flush()
-            children, j = _parse(src, i + 1, "*")
-            if j < 0:
-                raise InlineError("unclosed '*' (emphasis); expected a closing '*' or '\\*' for a literal star", i)
-            out.append(Span("em", children=children))
+                escaped = "\\*" * len(mark)
+                raise InlineError(f"unclosed '{mark}' ({name}); expected a closing '{mark}' or '{escaped}' for literal stars", i)
+            out.append(Span(kind, children=children))
             i = j
             continue
         if c == "[" and closer != "]":
