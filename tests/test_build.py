@@ -7,7 +7,7 @@ import re
 import pypdf
 import pytest
 
-from bulletin_press.build import Options, build
+from bulletin_press.build import build
 from bulletin_press.content import inline
 from bulletin_press.content.blocks import Article, Section, Table
 from bulletin_press.content.load import load_issue

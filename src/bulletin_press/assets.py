@@ -89,9 +89,9 @@ def _downsampled(asset: Asset, path: Path, cache: Path, max_px: int) -> Asset:
         cache.mkdir(parents=True, exist_ok=True)
         with PILImage.open(path) as im:
             im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 … scale, far faster
-            im = im.convert("RGB")
-            im.thumbnail((max_px, max_px), PILImage.LANCZOS)
+            small = im.convert("RGB")
+            small.thumbnail((max_px, max_px), PILImage.Resampling.LANCZOS)
             tmp = target.with_suffix(".part")
-            im.save(tmp, "JPEG", quality=80)
+            small.save(tmp, "JPEG", quality=80)
             tmp.replace(target)
     return Asset(asset.src, target.resolve().as_uri(), asset.width, asset.height)

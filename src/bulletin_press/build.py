@@ -11,7 +11,7 @@ from markupsafe import Markup
 from . import __version__, assets, render, verify
 from .cjk import numerals
 from .content.load import load_issue
-from .diagnostics import BuildError, Finding, Pos, Report, StrictError, relpath
+from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
 from .project import Project
 from .templates import environment, find_layout

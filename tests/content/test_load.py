@@ -110,10 +110,10 @@ def test_broken_file_gives_its_place(tmp_path: Path, name: str, body: str | None
 
 @pytest.mark.parametrize("data, place, words", [
     (b"", "1:1", "the file is empty"),
-    ("publication:\n\tname: x\n".encode(), "2:1", "a tab character"),
-    ("publication: [unclosed\n".encode(), "2:1", "expected well-formed YAML"),
+    (b"publication:\n\tname: x\n", "2:1", "a tab character"),
+    (b"publication: [unclosed\n", "2:1", "expected well-formed YAML"),
     ("标题".encode("gbk"), "1:1", "is not UTF-8 (is the file GBK?)"),
-    ("year: 2023\n\x07".encode(), "2:1", "control character U+0007"),
+    (b"year: 2023\n\x07", "2:1", "control character U+0007"),
     (b"- just\n- a list\n", "1:1", "expected a mapping with fields: publication"),
 ], ids=["empty", "tab", "unclosed flow", "gbk", "control char", "not a mapping"])
 def test_unreadable_files(tmp_path: Path, data: bytes, place: str, words: str) -> None:

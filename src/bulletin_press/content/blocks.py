@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from .model import Block, Image, Node, Path, Text, TopBlock, Url, Value

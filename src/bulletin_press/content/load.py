@@ -165,7 +165,7 @@ class _Converter:
         if node.tag == "tag:yaml.org,2002:bool":
             return self.error(node, where, f"'{raw}' reads as true/false; expected {describe(tp)} — put it in quotes")
         # Text-like: the raw scalar, so that unquoted 18600166565 or 9:00 stay as typed.
-        for i, ch in enumerate(raw):
+        for ch in raw:
             if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
                 return self.error(node, where, f"control character U+{ord(ch):04X}; expected printable text")
         if tp is Text:
