@@ -73,9 +73,9 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("template")
 
     roots = (folder, project.layouts, project.fonts, project.build / "cache")
-    document = render.layout(html, folder, roots, report)
+    document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
     lap("layout")
-    missing = verify.check_completeness(issue, document)
+    missing = verify.check_completeness(issue, document, layout.typography)
     verify.check_overflow(document, report, Pos(relpath(folder / "issue.yaml")))
     if missing:
         raise BuildError(missing + report.findings)

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from .cjk import justify as cjk_justify
 from .diagnostics import Pos, Report, relpath
 
 _FONT_CONFIG: FontConfiguration | None = None
@@ -55,9 +56,14 @@ def weasyprint_log(report: Report, where: Pos) -> Iterator[None]:
         logger.propagate = old_propagate
 
 
-def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, **options: object) -> weasyprint.Document:
+def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justify: bool = True,
+           **options: object) -> weasyprint.Document:
     """Lay out the HTML into pages (fonts configured once per process, kept warm)."""
     global _FONT_CONFIG
+    if justify:
+        cjk_justify.install()
+    else:
+        cjk_justify.uninstall()
     if _FONT_CONFIG is None:
         _FONT_CONFIG = FontConfiguration()
     with weasyprint_log(report, Pos(relpath(base))):

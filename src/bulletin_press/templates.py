@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
+from .cjk.filters import Typography
 from .typeset import inline_html
 
 
@@ -22,11 +23,13 @@ class Layout:
     name: str
     chain: tuple[Path, ...]
     stylesheets: tuple[Path, ...]  # least specific first, so that a child's rules win
+    typography: Typography = Typography()
 
 
 def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
     chain: list[Path] = []
     sheets: list[list[Path]] = []
+    typography: list[dict] = []
     current: str | None = name
     while current:
         folder = layouts / current
@@ -42,8 +45,17 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
             raise BuildError([Finding(Pos(relpath(spec_file)), f"cannot read layout: {e}")])
         chain.append(folder)
         sheets.append([folder / s for s in spec.get("stylesheets", [])])
+        typography.append(spec.get("typography") or {})
         current = spec.get("extends")
-    return Layout(name, tuple(chain), tuple(s for group in reversed(sheets) for s in group))
+    settings: dict = {}
+    for layer in reversed(typography):  # base first, the layout itself last
+        settings.update(layer)
+    try:
+        chosen = Typography(**settings)
+    except TypeError:
+        known = ", ".join(Typography.__dataclass_fields__)
+        raise BuildError([Finding(pos, f"layout '{name}': unknown typography setting in {sorted(settings)}; expected: {known}")]) from None
+    return Layout(name, tuple(chain), tuple(s for group in reversed(sheets) for s in group), chosen)
 
 
 def environment(layout: Layout) -> jinja2.Environment:
@@ -54,8 +66,10 @@ def environment(layout: Layout) -> jinja2.Environment:
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
+    settings = layout.typography
     env.filters.update(
-        inline=inline_html,
+        inline=lambda text: inline_html(text, settings),
+        paragraph=lambda text: inline_html(text, settings, paragraph=True),
         cn_number=numerals.cn_number,
         issue_line=numerals.issue_line,
         cumulative_line=numerals.cumulative_line,

@@ -1,24 +1,45 @@
-"""Turns content text (inline markup) into safe HTML fragments; CJK text filters hook in here."""
+"""Turns content text (inline markup) into safe HTML fragments, through the CJK text filters."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Iterator
 
 from markupsafe import Markup, escape
 
+from .cjk.filters import Typography, filter_text, halt_spans
 from .content import inline
 
+DEFAULT = Typography()
 
-@lru_cache(maxsize=8192)
-def inline_html(text: str) -> Markup:
+
+@lru_cache(maxsize=16384)
+def inline_html(text: str, settings: Typography = DEFAULT, paragraph: bool = False) -> Markup:
     """Inline markup → HTML. Everything but the three marks is escaped: `<b>` prints as typed."""
-    return Markup("".join(_html(span) for span in inline.parse(text)))
+    spans = inline.parse(text)
+    filtered = iter(filter_text(list(_leaves(spans)), settings, paragraph))
+    return Markup("".join(_html(span, filtered, settings) for span in spans))
 
 
-def _html(span: inline.Span) -> str:
+@lru_cache(maxsize=16384)
+def plain_text(text: str, settings: Typography = DEFAULT, paragraph: bool = False) -> str:
+    """The text as the reader sees it on the page: marks removed, filters applied."""
+    return "".join(filter_text(list(_leaves(inline.parse(text))), settings, paragraph))
+
+
+def _leaves(spans: tuple[inline.Span, ...]) -> Iterator[str]:
+    for span in spans:
+        if span.kind == "text":
+            yield span.text
+        else:
+            yield from _leaves(span.children)
+
+
+def _html(span: inline.Span, filtered: Iterator[str], settings: Typography) -> str:
     if span.kind == "text":
-        return str(escape(span.text))
-    inner = "".join(_html(c) for c in span.children)
+        text = str(escape(next(filtered)))
+        return halt_spans(text) if settings.compress else text
+    inner = "".join(_html(c, filtered, settings) for c in span.children)
     if span.kind == "strong":
         return f"<strong>{inner}</strong>"
     if span.kind == "em":

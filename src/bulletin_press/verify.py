@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from .content import inline
+from .cjk.filters import Typography
+from .typeset import plain_text
 from .content.model import Issue
 from .diagnostics import Finding, Pos, Report
 
@@ -35,7 +36,7 @@ def text_boxes(document: weasyprint.Document) -> Iterator[tuple[int, boxes.TextB
             yield number, box, margin
 
 
-def check_completeness(issue: Issue, document: weasyprint.Document) -> list[Finding]:
+def check_completeness(issue: Issue, document: weasyprint.Document, settings: Typography) -> list[Finding]:
     """Every text of the YAML must be in the laid-out pages; a missing one is an error."""
     laid_out = list(text_boxes(document))
     body = squash("".join(b.text for _, b, margin in laid_out if not margin))
@@ -43,7 +44,7 @@ def check_completeness(issue: Issue, document: weasyprint.Document) -> list[Find
     findings = []
     cursor = 0
     for text, owner in issue.texts():
-        wanted = squash(inline.plain(text))
+        wanted = squash(plain_text(text, settings))
         if not wanted:
             continue
         at = body.find(wanted, cursor)

@@ -9,7 +9,7 @@ from bulletin_press.typeset import inline_html
 
 
 def test_marks_become_html_and_the_rest_is_escaped() -> None:
-    assert inline_html("**项目。**2019年") == "<strong>项目。</strong>2019年"
+    assert inline_html("**项目。**2019年") == "<strong>项目。</strong>2019 年"  # Han–Latin space added
     assert inline_html("*强调*与[链接](https://a.org/?x=1&y=2)") == '<em>强调</em>与<a href="https://a.org/?x=1&amp;y=2">链接</a>'
     assert inline_html(r"<script>alert(1)</script> {{ 7\*7 }}") == "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}"
 
