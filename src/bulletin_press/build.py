@@ -24,6 +24,7 @@ class Options:
     # Photos above this many pixels on the long edge are resampled (cached under build/cache/):
     # 1200 px covers a full-width photo (174 mm) at 175 dpi and keeps the PDF small to e-mail.
     max_photo_px: int = 1200
+    justify: bool | None = None  # overrides the layout's typography.justify (measurements)
 
 
 @dataclass
@@ -73,7 +74,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("template")
 
     roots = (folder, project.layouts, project.fonts, project.build / "cache")
-    document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
+    justify = layout.typography.justify if options.justify is None else options.justify
+    document = render.layout(html, folder, roots, report, justify=justify)
     lap("layout")
     missing = verify.check_completeness(issue, document, layout.typography)
     verify.check_overflow(document, report, Pos(relpath(folder / "issue.yaml")))

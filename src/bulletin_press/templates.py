@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import yaml
@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
-from .cjk.filters import Typography
+from .cjk.filters import Typography, filter_text
 from .typeset import inline_html
 
 
@@ -67,20 +67,23 @@ def environment(layout: Layout) -> jinja2.Environment:
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     settings = layout.typography
+    # Text the engine writes (issue lines, dates, times) goes through the same CJK filters.
+    made = {"cn_number": numerals.cn_number, "issue_line": numerals.issue_line,
+            "cumulative_line": numerals.cumulative_line, "cn_date": numerals.cn_date,
+            "cn_date_range": numerals.cn_date_range, "clock": numerals.clock,
+            "timespan": numerals.cn_timespan, "money": numerals.money, "wan": numerals.wan}
+    env.filters.update({name: _filtered(fn, settings) for name, fn in made.items()})
     env.filters.update(
         inline=lambda text: inline_html(text, settings),
         paragraph=lambda text: inline_html(text, settings, paragraph=True),
-        cn_number=numerals.cn_number,
-        issue_line=numerals.issue_line,
-        cumulative_line=numerals.cumulative_line,
-        cn_date=numerals.cn_date,
-        cn_date_range=numerals.cn_date_range,
-        clock=numerals.clock,
-        timespan=numerals.cn_timespan,
         css_string=css_string,
     )
     env.globals["render_blocks"] = render_blocks
     return env
+
+
+def _filtered(fn: Callable[..., str], settings: Typography) -> Callable[..., str]:
+    return lambda *args: filter_text([fn(*args)], settings)[0]
 
 
 @jinja2.pass_context

@@ -35,3 +35,11 @@ def test_timespan() -> None:
     assert cn_timespan((day, day.replace(hour=14, minute=30))) == "12月9日13:00-14:30"
     assert cn_timespan((day.replace(hour=23), day + dt.timedelta(hours=12))) == "12月9日23:00-12月10日1:00"
     assert cn_timespan((day.replace(hour=9), None)) == "12月9日9:00"
+
+
+def test_money() -> None:
+    from bulletin_press.cjk.numerals import money, wan
+    assert money(27103400.95) == "27,103,400.95 元"
+    assert wan(27103400.95) == "2,710.34 万元"
+    assert wan(23122739.73) == "2,312.27 万元"
+    assert wan(1234567890) == "12.35 亿元"

@@ -76,3 +76,15 @@ def cn_timespan(span: tuple[dt.datetime, dt.datetime | None]) -> str:
         return text
     same_day = end.date() == start.date()
     return f"{text}-{'' if same_day else cn_date(end, year=False)}{clock(end)}"
+
+
+def money(amount: float) -> str:
+    """27103400.95 → 27,103,400.95 元 (the exact figure, grouped by thousands)."""
+    return f"{amount:,.2f} 元"
+
+
+def wan(amount: float) -> str:
+    """The figure Chinese finance pages headline: 2,710.34 万元, or 1.23 亿元 from 10⁸ up."""
+    if abs(amount) >= 10**8:
+        return f"{amount / 10**8:,.2f} 亿元"
+    return f"{amount / 10**4:,.2f} 万元"

@@ -1,0 +1,200 @@
+"""Measures Chinese typesetting in any PDF from character positions (clreq rules, see docs).
+
+Usage:
+  .venv/bin/python benchmarks/cjk_measure.py FILE.pdf [FILE.pdf …]   # one row per PDF
+  .venv/bin/python benchmarks/cjk_measure.py --issue 2023-11 [--runs 3]
+
+With --issue it renders the issue with bulletin-press (writing its HTML), lays out the same HTML
+with plain WeasyPrint, measures both side by side, and times the render with the justification
+on and off in the same process (alternating runs, medians).
+
+What it counts (body text: the body font at the body size; lines from the content stream):
+- short: body lines ending more than 0.5 pt before their column's right edge, of all body lines
+  (a paragraph's last line is short by nature); ragged: the same, paragraph ends left out;
+- forbidden: lines starting with a closing mark (、，。…) or ending with an opening one (（《“…);
+- lone: paragraph ends holding a single Han character (with its punctuation);
+- Han–Latin: boundaries between a Han character and a Latin letter or digit inside a line,
+  and how many of them have a gap of at least 0.15 em.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+
+ROOT = Path(__file__).resolve().parent.parent
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN = re.compile("[A-Za-z0-9]")
+NO_START = set("、，。；：！？）》」』】〕…%”’")
+NO_END = set("（《「『【〔“‘")
+INVISIBLE = {" ", "\u2060", "\u00a0", "\u3000", ""}
+
+
+@dataclass
+class Line:
+    page: int
+    chars: list[dict]
+
+    @property
+    def x0(self) -> float:
+        return self.chars[0]["x0"]
+
+    @property
+    def x1(self) -> float:
+        return self.chars[-1]["x1"]
+
+    @property
+    def text(self) -> str:
+        return "".join(c["text"] for c in self.chars)
+
+
+@dataclass
+class Figures:
+    name: str
+    body_lines: int = 0
+    short: int = 0
+    ragged: int = 0
+    paragraph_ends: int = 0
+    forbidden: list[str] = field(default_factory=list)
+    lone: list[str] = field(default_factory=list)
+    boundaries: int = 0
+    spaced: int = 0
+
+    def row(self) -> str:
+        pct = lambda n, d: f"{100 * n / d:5.1f} %" if d else "    –"  # noqa: E731
+        return (f"{self.name:<34}{self.body_lines:>6}{pct(self.short, self.body_lines):>9}"
+                f"{pct(self.ragged, self.body_lines):>9}{len(self.forbidden):>10}{len(self.lone):>6}"
+                f"{self.boundaries:>7}{pct(self.spaced, self.boundaries):>9}")
+
+
+HEADER = f"{'':<34}{'body':>6}{'short':>9}{'ragged':>9}{'forbidden':>10}{'lone':>6}{'Han–L':>7}{'gap':>9}"
+
+
+def lines_of(pdf_path: Path, top_margin: float, bottom_margin: float) -> list[Line]:
+    """Text lines in drawing order; a new line where the baseline changes or x runs backwards."""
+    lines: list[Line] = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            current: list[dict] = []
+            for c in page.chars:
+                if c["text"] in INVISIBLE or not (top_margin <= c["top"] <= page.height - bottom_margin):
+                    continue
+                if current and (abs(c["top"] - current[-1]["top"]) > 1 or c["x0"] < current[-1]["x0"] - 1
+                                or c["x0"] - current[-1]["x1"] > c["size"] * 1.5):
+                    lines.append(Line(number, current))
+                    current = []
+                current.append(c)
+            if current:
+                lines.append(Line(number, current))
+    return lines
+
+
+def measure(pdf_path: Path, name: str, body_size: float = 10.5, body_font: str = "Serif",
+            top_margin: float = 62, bottom_margin: float = 56) -> Figures:
+    figures = Figures(name)
+    lines = lines_of(pdf_path, top_margin, bottom_margin)
+    for i, line in enumerate(lines):
+        first, last = line.text[0], line.text[-1]
+        if first in NO_START:
+            figures.forbidden.append(f"p{line.page} starts {line.text[:12]}")
+        if last in NO_END:
+            figures.forbidden.append(f"p{line.page} ends {line.text[-12:]}")
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if last == "—" and nxt and nxt.text[0] == "—":
+            figures.forbidden.append(f"p{line.page} splits ——")
+        for a, b in zip(line.chars, line.chars[1:]):
+            if (HAN.match(a["text"]) and LATIN.match(b["text"])) or (LATIN.match(a["text"]) and HAN.match(b["text"])):
+                figures.boundaries += 1
+                figures.spaced += (b["x0"] - a["x1"]) >= 0.15 * a["size"]
+
+    body = [ln for ln in lines if _is_body(ln, body_size, body_font)]
+    figures.body_lines = len(body)
+    # A column: body lines on one page sharing a left edge (first lines are indented 2 em).
+    for i, line in enumerate(body):
+        indent = 2 * body_size
+        left = line.x0 - indent if _indented(line, body, indent) else line.x0
+        right = max(ln.x1 for ln in body if ln.page == line.page and _same_column(ln, left, indent))
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        continues = nxt is not None and abs(nxt.x0 - left) < 1 and nxt.page in (line.page, line.page + 1)
+        short = line.x1 < right - 0.5
+        figures.short += short
+        if continues:
+            figures.ragged += short
+        else:
+            figures.paragraph_ends += 1
+            han = [c for c in line.text if HAN.match(c)]
+            if len(han) == 1 and len(line.text.strip("，。、；：！？”’）》")) == 1:
+                figures.lone.append(f"p{line.page}: {line.text}")
+    return figures
+
+
+def _is_body(line: Line, size: float, font: str) -> bool:
+    body = [c for c in line.chars if abs(c["size"] - size) < 0.05 and font in c["fontname"]]
+    return len(body) >= 0.8 * len(line.chars)
+
+
+def _indented(line: Line, body: list[Line], indent: float) -> bool:
+    return any(abs(other.x0 - (line.x0 - indent)) < 1 for other in body if other.page == line.page)
+
+
+def _same_column(line: Line, left: float, indent: float) -> bool:
+    return abs(line.x0 - left) < 1 or abs(line.x0 - left - indent) < 1
+
+
+def compare(issue: str, runs: int) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from bulletin_press.build import Options, build
+    from bulletin_press.project import Project
+
+    project = Project(ROOT)
+    result = build(project, issue, Options(html=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "plain.pdf"
+        subprocess.run([str(Path(sys.executable).parent / "weasyprint"), "--base-url",
+                        str(ROOT / "issues" / issue) + "/", str(result.html), str(plain)], check=True)
+        print(HEADER)
+        print(measure(result.pdf, "bulletin-press").row())
+        print(measure(plain, "plain WeasyPrint, same HTML").row())
+
+    # Justification on and off, same process, same issue, alternating.
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(runs):
+        for flag in (True, False):
+            start = time.perf_counter()
+            build(project, issue, Options(justify=flag))
+            times[flag].append(time.perf_counter() - start)
+    on, off = statistics.median(times[True]), statistics.median(times[False])
+    print(f"render with justification on {on:.2f} s, off {off:.2f} s, ratio {on / off:.3f} ({runs} runs each)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("pdfs", nargs="*", type=Path)
+    p.add_argument("--issue")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("-v", "--verbose", action="store_true", help="list each forbidden break and lone line")
+    args = p.parse_args(argv)
+    if args.issue:
+        compare(args.issue, args.runs)
+        return 0
+    print(HEADER)
+    for pdf in args.pdfs:
+        figures = measure(pdf, pdf.name[:34])
+        print(figures.row())
+        if args.verbose:
+            for item in figures.forbidden + figures.lone:
+                print("   ", item)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
