@@ -153,24 +153,28 @@ def _same_column(line: Line, left: float, indent: float) -> bool:
 def compare(issue: str, runs: int) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from bulletin_press.build import Options, build
+    from bulletin_press.cjk.filters import Typography
     from bulletin_press.project import Project
 
-    project = Project(ROOT)
-    result = build(project, issue, Options(html=True))
     with tempfile.TemporaryDirectory() as tmp:
+        off = Typography(punctuation=False, autospace=False, joiners=False, compress=False, justify=False)
+        raw = build(Project(ROOT, build_dir=Path(tmp)), issue, Options(typography=off)).pdf
+        result = build(Project(ROOT), issue, Options(html=True))
         plain = Path(tmp) / "plain.pdf"
         subprocess.run([str(Path(sys.executable).parent / "weasyprint"), "--base-url",
                         str(ROOT / "issues" / issue) + "/", str(result.html), str(plain)], check=True)
         print(HEADER)
         print(measure(result.pdf, "bulletin-press").row())
         print(measure(plain, "plain WeasyPrint, same HTML").row())
+        print(measure(raw, "bulletin-press, CJK all off").row())
 
     # Justification on and off, same process, same issue, alternating.
+    project = Project(ROOT)
     times: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(runs):
         for flag in (True, False):
             start = time.perf_counter()
-            build(project, issue, Options(justify=flag))
+            build(project, issue, Options(typography=Typography(justify=flag)))
             times[flag].append(time.perf_counter() - start)
     on, off = statistics.median(times[True]), statistics.median(times[False])
     print(f"render with justification on {on:.2f} s, off {off:.2f} s, ratio {on / off:.3f} ({runs} runs each)")

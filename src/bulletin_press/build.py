@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from markupsafe import Markup
 
 from . import __version__, assets, render, verify
 from .cjk import numerals
+from .cjk.filters import Typography
 from .content.load import load_issue
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
@@ -24,7 +26,7 @@ class Options:
     # Photos above this many pixels on the long edge are resampled (cached under build/cache/):
     # 1200 px covers a full-width photo (174 mm) at 175 dpi and keeps the PDF small to e-mail.
     max_photo_px: int = 1200
-    justify: bool | None = None  # overrides the layout's typography.justify (measurements)
+    typography: Typography | None = None  # overrides the layout's `typography:` (measurements)
 
 
 @dataclass
@@ -56,6 +58,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     issue = load_issue(folder)
     fonts = resolve_fonts(project.fonts / "fonts.yaml")
     layout = find_layout(project.layouts, issue.layout, issue.pos)
+    if options.typography:
+        layout = dataclasses.replace(layout, typography=options.typography)
     lap("load")
     found = assets.gather(issue, report, project.build / "cache", options.max_photo_px)
     lap("gather")
@@ -74,8 +78,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("template")
 
     roots = (folder, project.layouts, project.fonts, project.build / "cache")
-    justify = layout.typography.justify if options.justify is None else options.justify
-    document = render.layout(html, folder, roots, report, justify=justify)
+    document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
     lap("layout")
     missing = verify.check_completeness(issue, document, layout.typography)
     verify.check_overflow(document, report, Pos(relpath(folder / "issue.yaml")))
