@@ -12,6 +12,8 @@ import pytest
 
 from bulletin_press.build import Options, Result, build
 from bulletin_press.project import Project
+from bulletin_press.content.model import Issue
+from bulletin_press.typeset import plain_text
 from bulletin_press.verify import squash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,18 +25,20 @@ class PdfPage:
     number: int
     chars: list[dict]  # pdfplumber chars, in content-stream (drawing) order
     height: float
+    margins: tuple[float, float] = (22 * MM, 20 * MM)  # top, bottom: where head and folio stand
 
     def text(self, top: float = 0, bottom: float = 1e9) -> str:
         return "".join(c["text"] for c in self.chars if top <= c["top"] < bottom)
 
     def body(self) -> str:
         """Text inside the page's content area: running head and folio left out."""
-        return self.text(22 * MM - 1, self.height - 20 * MM)
+        return self.text(self.margins[0] - 1, self.height - self.margins[1])
 
 
-def read_pdf(path: Path) -> list[PdfPage]:
+def read_pdf(path: Path, margins_mm: tuple[float, float] = (22, 20)) -> list[PdfPage]:
+    margins = (margins_mm[0] * MM, margins_mm[1] * MM)
     with pdfplumber.open(path) as pdf:
-        return [PdfPage(i, list(p.chars), float(p.height)) for i, p in enumerate(pdf.pages, 1)]
+        return [PdfPage(i, list(p.chars), float(p.height), margins) for i, p in enumerate(pdf.pages, 1)]
 
 
 @dataclass
@@ -53,6 +57,35 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     project = Project(ROOT, build_dir=tmp_path_factory.mktemp("build"))
     result = build(project, "2023-11", Options(html=True))
     return Rendered(result, read_pdf(result.pdf))
+
+
+@pytest.fixture(scope="session")
+def rendered_brief(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """The real 2020-09 member brief, rendered once."""
+    project = Project(ROOT, build_dir=tmp_path_factory.mktemp("build"))
+    result = build(project, "2020-09", Options(html=True))
+    return Rendered(result, read_pdf(result.pdf, BRIEF_MARGINS))
+
+
+BRIEF_MARGINS = (20, 18)  # member-brief's page margins, mm
+
+
+def missing_and_out_of_order(issue: Issue, pages: list[PdfPage]) -> tuple[list[str], list[str]]:
+    """Texts of the YAML (as typeset) not found in the PDF, and those found out of order."""
+    body = squash("".join(p.body() for p in pages))
+    margins = squash("".join(p.text(0, p.margins[0] - 1) + p.text(p.height - p.margins[1]) for p in pages))
+    everything = body + margins
+    cursor, missing, out_of_order = 0, [], []
+    for text, owner in issue.texts():
+        wanted = squash(plain_text(text))  # as typeset: punctuation widths normalised
+        at = body.find(wanted, cursor)
+        if at >= 0:
+            cursor = at + len(wanted)
+        elif wanted in everything:
+            out_of_order.append(wanted[:30])
+        else:
+            missing.append(f"{owner.pos}: {wanted[:40]}")
+    return missing, out_of_order
 
 
 def make_project(tmp: Path, issue_yaml: str, issue_id: str = "x", layouts: dict[str, dict[str, str]] | None = None) -> Project:

@@ -14,24 +14,13 @@ from bulletin_press.diagnostics import BuildError
 from bulletin_press.typeset import plain_text
 from bulletin_press.verify import squash
 
-from .conftest import HEADER, ROOT, Rendered, make_project, read_pdf
+from .conftest import HEADER, ROOT, Rendered, make_project, missing_and_out_of_order, read_pdf
 
 ISSUE = load_issue(ROOT / "issues" / "2023-11")
 
 
 def test_every_text_of_the_yaml_is_in_the_pdf_in_order(rendered: Rendered) -> None:
-    body = rendered.body
-    everything = squash("".join(p.text() for p in rendered.pages))
-    cursor, missing, out_of_order = 0, [], []
-    for text, owner in ISSUE.texts():
-        wanted = squash(plain_text(text))  # as typeset: punctuation widths normalised
-        at = body.find(wanted, cursor)
-        if at >= 0:
-            cursor = at + len(wanted)
-        elif wanted in everything:
-            out_of_order.append(wanted[:30])
-        else:
-            missing.append(f"{owner.pos}: {wanted[:40]}")
+    missing, out_of_order = missing_and_out_of_order(ISSUE, rendered.pages)
     assert not missing, "missing from the PDF:\n" + "\n".join(missing)
     assert out_of_order == []
 

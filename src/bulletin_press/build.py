@@ -65,13 +65,15 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("gather")
 
     env = environment(layout)
-    title = f"{issue.publication.name} {numerals.issue_line(issue.year, issue.number)}（{numerals.cumulative_line(issue.cumulative)}）"
+    edition = numerals.edition(issue.year, issue.number, issue.date)
+    cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
+    title = f"{issue.publication.name} {edition}{cumulative}"
     html = env.get_template("issue.html").render(
         issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
         stylesheets=[s.resolve().as_uri() for s in layout.stylesheets],
     )
     out_dir = project.build / issue.id
-    pdf_path = out_dir / f"{issue.publication.name}-{numerals.issue_line(issue.year, issue.number)}.pdf"
+    pdf_path = out_dir / f"{issue.publication.name}-{edition}.pdf"
     html_path = pdf_path.with_suffix(".html") if options.html else None
     if html_path:
         render.write_text(html, html_path)

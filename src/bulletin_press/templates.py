@@ -71,7 +71,8 @@ def environment(layout: Layout) -> jinja2.Environment:
     made = {"cn_number": numerals.cn_number, "issue_line": numerals.issue_line,
             "cumulative_line": numerals.cumulative_line, "cn_date": numerals.cn_date,
             "cn_date_range": numerals.cn_date_range, "clock": numerals.clock,
-            "timespan": numerals.cn_timespan, "money": numerals.money, "wan": numerals.wan}
+            "timespan": numerals.cn_timespan, "money": numerals.money, "wan": numerals.wan,
+            "count": numerals.count}
     env.filters.update({name: _filtered(fn, settings) for name, fn in made.items()})
     env.filters.update(
         inline=lambda text: inline_html(text, settings),

@@ -88,3 +88,13 @@ def wan(amount: float) -> str:
     if abs(amount) >= 10**8:
         return f"{amount / 10**8:,.2f} 亿元"
     return f"{amount / 10**4:,.2f} 万元"
+
+
+def count(value: float) -> str:
+    """2240 → 2,240 (grouped by thousands, no decimals when whole)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
+def edition(year: int, number: int | None, day: dt.date) -> str:
+    """How an issue names itself: 2023年第十一期, or by its date (2020年9月6日) when unnumbered."""
+    return cn_date(day) if number is None else issue_line(year, number)

@@ -38,6 +38,7 @@ def types_for(base: type[Node]) -> dict[str, type[Node]]:
 
 @block("paragraph")
 class Paragraph(Block):
+    lead: Text | None = None  # a bold lead-in, e.g. the project a paragraph is about
     text: Text
 
 
@@ -172,7 +173,47 @@ class Notice(Block):
 class Article(Block):
     title: Text
     meta: Text | None = None
+    published: dt.datetime | None = None  # shown with `source` as the meta line
+    source: Text | None = None
     body: tuple[Block, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figure(Value):
+    label: Text
+    value: float  # as typed in the YAML; layouts format it
+    format: str = "count"
+    unit: Text | None = None
+
+    def problems(self) -> list[str]:
+        if self.format not in FIGURE_FORMATS:
+            return [f"unknown format '{self.format}'; expected one of: {', '.join(FIGURE_FORMATS)}"]
+        return []
+
+
+FIGURE_FORMATS = ("money", "count")
+
+
+@block("key_figures")
+class KeyFigures(Block):
+    title: Text | None = None
+    figures: tuple[Figure, ...]
+
+
+@block("note")
+class Note(Block):
+    text: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Credit(Value):
+    role: Text
+    name: Text
+
+
+@block("credits")
+class Credits(Block):
+    items: tuple[Credit, ...]
 
 
 # ---- top-level blocks ----------------------------------------------------------------------

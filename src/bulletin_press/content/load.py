@@ -98,7 +98,8 @@ def describe(tp: Any) -> str:
         return f"a list of {describe(get_args(tp)[0])}"
     if isinstance(tp, type) and issubclass(tp, Node) and tp not in blocks.REGISTRY.values():
         return "blocks (" + ", ".join(sorted(blocks.types_for(tp))) + ")"
-    names = {int: "a whole number", bool: "true or false", dt.date: "a date (YYYY-MM-DD)",
+    names = {int: "a whole number", float: "a number (digits only, e.g. 27103400.95)",
+             dt.datetime: "a date and time (YYYY-MM-DD HH:MM)", bool: "true or false", dt.date: "a date (YYYY-MM-DD)",
              dt.time: "a time (HH:MM)", Url: "a link (https://…, mailto:…, tel:… or #)",
              Path: "a file path inside the issue folder", Text: "text", str: "text"}
     if tp in names:
@@ -149,6 +150,18 @@ class _Converter:
                 if node.tag != "tag:yaml.org,2002:int":
                     raise ValueError(f"'{raw}' is not a whole number")
                 return int(raw.replace("_", ""))
+            if tp is float:
+                if node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+                    raise ValueError(f"'{raw}' is not a number")
+                value = float(raw.replace("_", ""))
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError(f"'{raw}' is not a finite number")
+                return value
+            if tp is dt.datetime:
+                try:
+                    return dt.datetime.fromisoformat(raw)
+                except ValueError:
+                    raise ValueError(f"'{raw}' is not a date and time") from None
             if tp is bool:
                 if node.tag != "tag:yaml.org,2002:bool":
                     raise ValueError(f"'{raw}' is not true or false")

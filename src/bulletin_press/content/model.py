@@ -81,8 +81,8 @@ class TopBlock(Node):
 class Publication(Value):
     # In the order the masthead shows them.
     publisher: Text
-    publisher_en: Text
-    short_name: Text
+    publisher_en: Text | None = None
+    short_name: Text | None = None
     name: str  # running head, PDF title, file name: not page text (a one-page issue has no head)
     author: str
 
@@ -91,9 +91,10 @@ class Publication(Value):
 class Issue(Value):
     publication: Publication
     layout: str
+    topic: Text | None = None  # the page's subject, for layouts with a header band
     year: int
-    number: int
-    cumulative: int
+    number: int | None = None  # within the year; an unnumbered publication goes by its date
+    cumulative: int | None = None
     date: dt.date
     sections: tuple[TopBlock, ...]
     # Set by the loader, not read from the YAML.
