@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from PIL import Image as PILImage
 from .content import inline
 from .content.blocks import Link
 from .content.model import Image, Issue, Text
-from .diagnostics import Pos, Report
+from .diagnostics import BuildError, Finding, Pos, Report
 
 PILImage.MAX_IMAGE_PIXELS = 100_000_000  # a 10 000 × 10 000 photo is the most we decode
 
@@ -40,11 +41,11 @@ def gather(issue: Issue, report: Report, cache: Path | None = None, max_px: int 
     """
     folder = Path(issue.folder)
     assets: dict[str, Asset] = {}
+    images: dict[str, Image] = {}
     for value, owner in issue.walk():
         if isinstance(value, Image) and value.src not in assets:
             assets[value.src] = _asset(folder, value)
-            if problem := assets[value.src].problem:
-                report.warn(value.pos, problem)
+            images[value.src] = value
         elif isinstance(value, Link) and value.url == "#":
             _placeholder_link(report, value.pos, inline.plain(value.title))
         elif isinstance(value, Text):
@@ -56,6 +57,9 @@ def gather(issue: Issue, report: Report, cache: Path | None = None, max_px: int 
         with ThreadPoolExecutor() as pool:
             done = pool.map(lambda a: a if a.missing else _downsampled(a, folder / a.src, cache, max_px), assets.values())
             assets = {a.src: a for a in done}
+    for src, asset in assets.items():
+        if asset.problem:
+            report.warn(images[src].pos, asset.problem)
     return assets
 
 
@@ -66,6 +70,8 @@ def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
 
 def _asset(folder: Path, image: Image) -> Asset:
     path = folder / image.src
+    if path.exists() and not path.resolve().is_relative_to(folder.resolve()):  # a link pointing out
+        raise BuildError([Finding(image.pos, f"image {image.src} leads outside the issue folder; expected a file inside it")])
     if not path.is_file():
         hint = " — a stand-in: run scripts/make_standins.py" if image.standin else ""
         return Asset(image.src, None, problem=f"image not found: {image.src}{hint}; shown as a placeholder")
@@ -74,7 +80,13 @@ def _asset(folder: Path, image: Image) -> Asset:
     try:
         with PILImage.open(path) as im:  # reads the header only
             width, height = im.size
-    except (OSError, PILImage.DecompressionBombError, ValueError) as e:
+            if width * height > PILImage.MAX_IMAGE_PIXELS:
+                raise PILImage.DecompressionBombError(f"{width}×{height} pixels")
+            im.verify()  # a corrupt header fails here, before layout
+    except PILImage.DecompressionBombError as e:
+        raise BuildError([Finding(image.pos, f"image {image.src} is too large ({e}); expected at most "
+                                             f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")]) from None
+    except (OSError, SyntaxError, ValueError) as e:
         return Asset(image.src, None, problem=f"image {image.src} cannot be read ({e}); shown as a placeholder")
     return Asset(image.src, path.resolve().as_uri(), width, height)
 
@@ -87,11 +99,18 @@ def _downsampled(asset: Asset, path: Path, cache: Path, max_px: int) -> Asset:
     target = cache / f"{digest}-{max_px}.jpg"
     if not target.is_file():
         cache.mkdir(parents=True, exist_ok=True)
-        with PILImage.open(path) as im:
-            im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 … scale, far faster
-            small = im.convert("RGB")
-            small.thumbnail((max_px, max_px), PILImage.Resampling.LANCZOS)
-            tmp = target.with_suffix(".part")
-            small.save(tmp, "JPEG", quality=80)
-            tmp.replace(target)
+        try:
+            _resample(path, target, max_px)
+        except (OSError, ValueError) as e:  # a truncated or corrupt file shows only when decoded
+            return Asset(asset.src, None, problem=f"image {asset.src} cannot be read ({e}); shown as a placeholder")
     return Asset(asset.src, target.resolve().as_uri(), asset.width, asset.height)
+
+
+def _resample(path: Path, target: Path, max_px: int) -> None:
+    with PILImage.open(path) as im:
+        im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 … scale, far faster
+        small = im.convert("RGB")
+    small.thumbnail((max_px, max_px), PILImage.Resampling.LANCZOS)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    small.save(tmp, "JPEG", quality=80)
+    tmp.replace(target)

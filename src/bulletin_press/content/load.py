@@ -21,6 +21,9 @@ BAD = object()  # a value that failed to load; its errors are already recorded
 INTERNAL = {"pos", "id", "folder"}  # fields the loader sets, never read from YAML
 STR = "tag:yaml.org,2002:str"
 NULL = "tag:yaml.org,2002:null"
+MAX_FILE_BYTES = 2 * 1024 * 1024  # an issue is ~50 KB; a larger file is a mistake or an attack
+MAX_TEXT_CHARS = 50_000  # one text field: ten times the longest article paragraph we know
+MAX_VALUES = 100_000  # YAML values in one file (aliases could otherwise multiply them)
 URL = re.compile(r"(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+\.[^\s@]+|tel:\+?[\d\- ]+|#)")
 
 
@@ -30,6 +33,9 @@ def load_issue(folder: FsPath) -> Issue:
     shown = relpath(path)
     if not path.is_file():
         raise BuildError([Finding(Pos(shown), "no issue.yaml here; expected an issue folder with an issue.yaml")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise BuildError([Finding(Pos(shown, 1, 1), f"the file is {size / 1024 / 1024:.1f} MB; expected at most {MAX_FILE_BYTES // 1024 // 1024} MB — split very long texts or check what was pasted")])
     text = _decode(path.read_bytes(), shown)
     root = _compose(text, shown)
     conv = _Converter(shown)
@@ -111,6 +117,7 @@ class _Converter:
     def __init__(self, shown: str):
         self.shown = shown
         self.findings: list[Finding] = []
+        self.seen: set[int] = set()  # nodes already converted: a second visit is a YAML alias
 
     def pos(self, node: yaml.Node) -> Pos:
         return Pos(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -128,6 +135,11 @@ class _Converter:
             if node.tag == NULL:
                 return None
             return self.value(node, next(a for a in get_args(tp) if a is not type(None)), where)
+        if id(node) in self.seen:
+            return self.error(node, where, "a YAML alias (*name) repeats a value; expected each value written out")
+        self.seen.add(id(node))
+        if len(self.seen) > MAX_VALUES:
+            return self.error(node, where, f"more than {MAX_VALUES} values; expected an issue of ordinary size")
         if origin is tuple:
             if not isinstance(node, yaml.SequenceNode):
                 return self.error(node, where, f"expected {describe(tp)}")
@@ -181,6 +193,8 @@ class _Converter:
         for ch in raw:
             if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
                 return self.error(node, where, f"control character U+{ord(ch):04X}; expected printable text")
+        if len(raw) > MAX_TEXT_CHARS:
+            return self.error(node, where, f"a text of {len(raw)} characters; expected at most {MAX_TEXT_CHARS} — split it into paragraphs")
         if tp is Text:
             try:
                 inline.parse(raw)
