@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__, assets, render, verify
+from . import __version__, assets, preflight, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -27,6 +28,8 @@ class Options:
     # 1200 px covers a full-width photo (174 mm) at 175 dpi and keeps the PDF small to e-mail.
     max_photo_px: int = 1200
     typography: Typography | None = None  # overrides the layout's `typography:` (measurements)
+    min_dpi: int = 150  # a photo placed at fewer dots per inch than this is a warning
+    dry_run: bool = False  # `check`: every finding, the size budget measured, no PDF kept
 
 
 @dataclass
@@ -62,6 +65,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         layout = dataclasses.replace(layout, typography=options.typography)
     lap("load")
     found = assets.gather(issue, report, project.build / "cache", options.max_photo_px)
+    report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography))
     lap("gather")
 
     env = environment(layout)
@@ -82,14 +86,20 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     roots = (folder, project.layouts, project.fonts, project.build / "cache")
     document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
     lap("layout")
-    missing = verify.check_completeness(issue, document, layout.typography)
-    verify.check_overflow(document, report, Pos(relpath(folder / "issue.yaml")))
-    if missing:
-        raise BuildError(missing + report.findings)
+    where = Pos(relpath(folder / "issue.yaml"))
+    report.extend(verify.check_completeness(issue, document, layout.typography))
+    verify.check_overflow(document, report, where)
+    report.extend(preflight.check_resolution(issue, document, found, options.min_dpi))
+    if report.errors:
+        raise BuildError(report.findings)
     if options.strict and report.warnings:
         raise StrictError(report.warnings)
     lap("verify")
 
-    size = render.write_pdf(document, pdf_path)
+    target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
+    size = render.write_pdf(document, target)
+    report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
+    if options.dry_run:
+        target.unlink()
     lap("write")
     return Result(pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings)

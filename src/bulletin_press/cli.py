@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import signal
 import sys
+import threading
 
 from . import __version__
 from .build import Options, build
-from .diagnostics import BuildError, StrictError
+from .diagnostics import BuildError, Finding, StrictError
 from .project import find_project
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
@@ -23,14 +26,23 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
     r.add_argument("--html", action="store_true", help="also write the intermediate HTML next to the PDF")
     r.add_argument("-v", "--verbose", action="store_true", help="print the time each stage took")
+    c = sub.add_parser("check", help="preflight an issue: every finding at once, no PDF kept")
+    c.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
+    c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    c.add_argument("--format", choices=("text", "json"), default="text", help="findings as lines or as JSON")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so that a half-written PDF is removed, never left behind.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     # Warnings are printed from the report below; keep library loggers quiet on the console.
     logging.getLogger("bulletin_press").addHandler(logging.NullHandler())
     logging.getLogger("bulletin_press").propagate = False
+    if args.command == "check":
+        return check(args)
     try:
         project = find_project()
         result = build(project, args.issue, Options(strict=args.strict, html=args.html))
@@ -44,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bulletin-press: {errors} error(s); no PDF written", file=sys.stderr)
         return EXIT_ERRORS
     except KeyboardInterrupt:
-        print("bulletin-press: interrupted; no PDF written", file=sys.stderr)
+        print("bulletin-press: interrupted; no PDF written, the previous one is as it was", file=sys.stderr)
         return 130
     for finding in result.report.findings:
         print(finding, file=sys.stderr)
@@ -57,6 +69,37 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _print_findings(error: BuildError) -> None:
     for finding in error.findings:
         print(finding, file=sys.stderr)
+
+
+def check(args: argparse.Namespace) -> int:
+    """Everything render checks, reported and not written; exit 2 on errors, 1 on warnings if strict."""
+    findings: list[Finding]
+    pages = size = 0
+    try:
+        result = build(find_project(), args.issue, Options(dry_run=True))
+        findings, pages, size = result.report.findings, result.pages, result.size
+    except BuildError as e:
+        findings = e.findings
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    if args.format == "json":
+        print(json.dumps({
+            "issue": args.issue, "pages": pages, "bytes": size, "errors": len(errors), "warnings": len(warnings),
+            "findings": [{"file": f.pos.path, "line": f.pos.line, "column": f.pos.col, "severity": f.severity,
+                          "message": f.message} for f in findings],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{args.issue}: {len(errors)} error(s), {len(warnings)} warning(s)"
+              + (f"; {pages} pages, {size / 1024:.0f} KB" if pages else ""))
+    if errors:
+        return EXIT_ERRORS
+    return EXIT_WARNINGS if args.strict and warnings else EXIT_OK

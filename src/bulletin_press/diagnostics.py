@@ -60,9 +60,19 @@ class Report:
         self.findings.append(Finding(pos, message, "warning"))
         LOG.warning("%s", self.findings[-1])
 
+    def extend(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.findings.append(finding)
+            if finding.severity == "warning":
+                LOG.warning("%s", finding)
+
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
 
 
 def relpath(path: Path) -> str:

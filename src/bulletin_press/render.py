@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
@@ -74,6 +75,7 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
 def write_pdf(document: weasyprint.Document, target: Path, **options: object) -> int:
     """Write the PDF next to its target, sync it, then rename: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
     try:
@@ -86,6 +88,15 @@ def write_pdf(document: weasyprint.Document, target: Path, **options: object) ->
         tmp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
+
+
+def _remove_stale_parts(target: Path, older_than: float = 600) -> None:
+    """A render killed outright (SIGKILL, power loss) leaves its temporary file: clear old ones."""
+    now = time.time()
+    for part in target.parent.glob(f".{target.stem}.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
 
 
 def write_text(text: str, target: Path) -> None:

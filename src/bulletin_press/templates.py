@@ -24,12 +24,14 @@ class Layout:
     chain: tuple[Path, ...]
     stylesheets: tuple[Path, ...]  # least specific first, so that a child's rules win
     typography: Typography = Typography()
+    email_budget_mb: float = 5.0  # over it, a warning names the largest photos and fonts
 
 
 def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
     chain: list[Path] = []
     sheets: list[list[Path]] = []
     typography: list[dict] = []
+    budget: float | None = None
     current: str | None = name
     while current:
         folder = layouts / current
@@ -46,6 +48,8 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
         chain.append(folder)
         sheets.append([folder / s for s in spec.get("stylesheets", [])])
         typography.append(spec.get("typography") or {})
+        if budget is None and "email_budget_mb" in spec:  # the most specific layout that says wins
+            budget = float(spec["email_budget_mb"])
         current = spec.get("extends")
     settings: dict = {}
     for layer in reversed(typography):  # base first, the layout itself last
@@ -55,7 +59,8 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
     except TypeError:
         known = ", ".join(Typography.__dataclass_fields__)
         raise BuildError([Finding(pos, f"layout '{name}': unknown typography setting in {sorted(settings)}; expected: {known}")]) from None
-    return Layout(name, tuple(chain), tuple(s for group in reversed(sheets) for s in group), chosen)
+    sheets_in_order = tuple(s for group in reversed(sheets) for s in group)
+    return Layout(name, tuple(chain), sheets_in_order, chosen, budget if budget is not None else 5.0)
 
 
 def environment(layout: Layout) -> jinja2.Environment:

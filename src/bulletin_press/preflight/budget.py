@@ -1,0 +1,43 @@
+"""E-mail size budget: a PDF over it is a warning naming what takes the room."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+
+from ..diagnostics import Finding, Pos
+
+
+def check_budget(pdf: Path, budget_bytes: int, where: Pos) -> list[Finding]:
+    size = pdf.stat().st_size
+    if size <= budget_bytes:
+        return []
+    largest = ", ".join(f"{name} ({length / 1024:.0f} KB)" for name, length in contributors(pdf)[:5])
+    return [Finding(where, f"the PDF is {size / 1024 / 1024:.1f} MB, over the e-mail budget of "
+                           f"{budget_bytes / 1024 / 1024:.1f} MB; largest: {largest} — use smaller photos or raise "
+                           f"email_budget_mb in layout.yaml", "warning")]
+
+
+def contributors(pdf: Path) -> list[tuple[str, int]]:
+    """Embedded images (by page) and fonts by stored size, largest first."""
+    reader = pypdf.PdfReader(pdf)
+    seen: dict[int, tuple[str, int]] = {}
+    for number, page in enumerate(reader.pages, 1):
+        resources = page.get("/Resources") or {}
+        for ref in (resources.get("/XObject") or {}).values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image" and ref.idnum not in seen:
+                seen[ref.idnum] = (f"image {obj['/Width']}×{obj['/Height']} on page {number}", len(obj._data))
+        for ref in (resources.get("/Font") or {}).values():
+            font = ref.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                desc = descendant.get_object().get("/FontDescriptor")
+                if not desc:
+                    continue
+                desc = desc.get_object()
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in desc and desc.raw_get(key).idnum not in seen:
+                        stream = desc[key].get_object()
+                        seen[desc.raw_get(key).idnum] = (f"font {str(font['/BaseFont']).split('+')[-1]}", len(stream._data))
+    return sorted(seen.values(), key=lambda item: -item[1])

@@ -1,0 +1,43 @@
+"""Photo resolution at the size the layout placed it: enough pixels for screen (150 dpi) or print (300)."""
+
+from __future__ import annotations
+
+import weasyprint
+from weasyprint.formatting_structure import boxes
+
+from ..assets import Asset
+from ..content.model import Image, Issue
+from ..diagnostics import Finding
+
+CSS_PX_PER_INCH = 96
+
+
+def check_resolution(issue: Issue, document: weasyprint.Document, assets: dict[str, Asset],
+                     min_dpi: int = 150) -> list[Finding]:
+    """Effective resolution of each source photo where it was placed; under min_dpi is a warning."""
+    by_url = {a.url: a for a in assets.values() if a.url}
+    images = {v.src: v for v, _ in issue.walk() if isinstance(v, Image)}
+    worst: dict[str, tuple[float, int, float, float]] = {}
+    for number, page in enumerate(document.pages, 1):
+        for box in page._page_box.descendants():
+            if not isinstance(box, boxes.ReplacedBox) or box.element is None:
+                continue
+            asset = by_url.get(box.element.get("src"))
+            if not asset or not asset.width or not box.width or not box.height:
+                continue
+            # object-fit: cover fills the box, so the tighter axis sets the scale.
+            fit = box.style["object_fit"]
+            scales = (box.width / asset.width, box.height / asset.height)
+            scale = max(scales) if fit == "cover" else min(scales)
+            dpi = CSS_PX_PER_INCH / scale
+            if asset.src not in worst or dpi < worst[asset.src][0]:
+                worst[asset.src] = (dpi, number, box.width, box.height)
+    findings = []
+    for src, (dpi, number, width, height) in worst.items():
+        if dpi < min_dpi:
+            mm = lambda px: px / CSS_PX_PER_INCH * 25.4  # noqa: E731
+            asset = assets[src]
+            findings.append(Finding(images[src].pos, (
+                f"photo {src} is {dpi:.0f} dpi where page {number} places it ({asset.width}×{asset.height} px over "
+                f"{mm(width):.0f}×{mm(height):.0f} mm); expected at least {min_dpi} dpi — supply a larger original"), "warning"))
+    return findings
