@@ -93,3 +93,59 @@ def test_no_traceback_from_the_installed_command(in_project) -> None:
     assert run.returncode == 2
     assert "issues/x/issue.yaml:17:11: issue.sections[0].body[0]: unclosed '**' (bold)" in run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_an_injected_failure_mid_write_keeps_the_previous_pdf(in_project, capsys, monkeypatch) -> None:
+    import weasyprint
+
+    project = in_project()
+    assert main(["render", "x"]) == 0
+    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    before = pdf.read_bytes()
+
+    def broken_write(self, target=None, *args, **kwargs):
+        target.write(b"%PDF-1.7 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", broken_write)
+    assert main(["render", "x"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error (OSError: disk full); no PDF written" in err and "Traceback" not in err
+    assert pdf.read_bytes() == before
+    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]
+
+
+KILLED_MID_WRITE = """
+import sys, time, weasyprint
+from bulletin_press.cli import main
+
+def slow_write(self, target=None, *args, **kwargs):
+    target.write(b"%PDF-1.7 the first half")
+    target.flush()
+    time.sleep(60)
+
+weasyprint.Document.write_pdf = slow_write
+sys.exit(main(["render", "x"]))
+"""
+
+
+def test_a_render_killed_mid_write_keeps_the_previous_pdf(in_project) -> None:
+    import signal
+    import time
+
+    project = in_project()
+    assert main(["render", "x"]) == 0
+    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    before = pdf.read_bytes()
+    env = {**os.environ, "BULLETIN_PRESS_ROOT": str(project.root)}
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_MID_WRITE], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(pdf.parent.glob(".*.part")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(pdf.parent.glob(".*.part")), "the render never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted; no PDF written" in err
+    assert pdf.read_bytes() == before
+    assert [p.name for p in pdf.parent.iterdir()] == [pdf.name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,12 @@ class Result:
                 f"{self.seconds:.1f} s, {warnings} warning{'s' if warnings != 1 else ''}")
 
 
+def safe_filename(name: str) -> str:
+    """A file name that stays in its folder whatever the publication is called."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).lstrip(".")
+    return cleaned[:200] or "issue.pdf"
+
+
 def build(project: Project, issue_id: str, options: Options = Options()) -> Result:
     """Render one issue to build/<id>/<name>.pdf; raise BuildError with every finding on failure."""
     t0 = time.perf_counter()
@@ -77,7 +84,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         stylesheets=[s.resolve().as_uri() for s in layout.stylesheets],
     )
     out_dir = project.build / issue.id
-    pdf_path = out_dir / f"{issue.publication.name}-{edition}.pdf"
+    pdf_path = out_dir / safe_filename(f"{issue.publication.name}-{edition}.pdf")
     html_path = pdf_path.with_suffix(".html") if options.html else None
     if html_path:
         render.write_text(html, html_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -14,7 +15,7 @@ from .build import Options, build
 from .diagnostics import BuildError, Finding, StrictError
 from .project import find_project
 
-EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
+EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bulletin-press: interrupted; no PDF written, the previous one is as it was", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug of ours: say so plainly; BULLETIN_PRESS_DEBUG=1 shows the traceback
+        if os.environ.get("BULLETIN_PRESS_DEBUG"):
+            raise
+        print(f"bulletin-press: internal error ({type(e).__name__}: {e}); no PDF written — "
+              "please report it, with BULLETIN_PRESS_DEBUG=1 for the details", file=sys.stderr)
+        return EXIT_INTERNAL
     for finding in result.report.findings:
         print(finding, file=sys.stderr)
     if args.verbose:

@@ -1,0 +1,237 @@
+"""The bad-input corpus: each case gives a clear, placed message, exit 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bulletin_press.cli import main
+
+from .conftest import HEADER, make_project
+
+SECTION = """\
+sections:
+  - type: section
+    title: 栏目
+    body:
+      - type: article
+        title: 标题
+        body:
+          - 一段文字。
+"""
+GOOD = HEADER + SECTION
+
+
+def with_body(block: str) -> str:
+    """The good issue with one more block in the article body (block indented 10 spaces)."""
+    return GOOD + "\n".join("          " + line for line in block.strip("\n").splitlines()) + "\n"
+
+
+def tiny_png() -> str:
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buf, "PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+# (case id, issue.yaml text or bytes, words the message must contain)
+ERRORS: list[tuple[str, str | bytes, str]] = [
+    # malformed YAML
+    ("unclosed quote", GOOD.replace("title: 标题", 'title: "标题'), "expected well-formed YAML"),
+    ("bad indentation", GOOD.replace("        title: 标题", "      title: 标题"), "expected well-formed YAML"),
+    ("unclosed bracket", GOOD + "extra: [1, 2\n", "expected well-formed YAML"),
+    ("tab indentation", GOOD.replace("        title: 标题", "\ttitle: 标题"), "a tab character"),
+    ("two documents", GOOD + "---\nyear: 2025\n", "expected well-formed YAML"),
+    ("duplicate top-level key", GOOD + "year: 2025\n", "duplicate field 'year'"),
+    # wrong types
+    ("year as text", GOOD.replace("year: 2024", "year: 二〇二四"), "is not a whole number"),
+    ("number as fraction", GOOD.replace("number: 1\n", "number: 1.5\n"), "is not a whole number"),
+    ("date as words", GOOD.replace("date: 2024-01-31", "date: next Monday"), "is not a date"),
+    ("body as mapping", GOOD.replace("          - 一段文字。", "            text: 一段文字。"), "expected a list of blocks"),
+    ("sections as text", HEADER + "sections: 栏目\n", "expected a list of blocks"),
+    ("standin not a boolean", with_body("- {type: photo, src: photos/a.jpg, standin: maybe}"), "is not true or false"),
+    ("text is a list", GOOD.replace("title: 标题", "title: [标, 题]"), "expected text, not a list"),
+    # unknown block types
+    ("unknown block type", with_body("- {type: tabel, header: [a]}"), "unknown block type 'tabel'; expected one of:"),
+    ("top-level block in a body", with_body("- {type: about, title: 简介, description: [x]}"), "'about' cannot stand here"),
+    # missing required fields
+    ("no publication", GOOD.split("layout:")[0].replace("publication:", "publisher:") + "layout:" + GOOD.split("layout:")[1], "missing field 'publication'"),
+    ("section without title", GOOD.replace("    title: 栏目\n", ""), "missing field 'title'"),
+    ("photo without src", with_body("- {type: photo, caption: 图注}"), "missing field 'src'"),
+    ("links without items", with_body("- {type: links}"), "missing field 'items'"),
+    # impossible dates, times, zones
+    ("30 February", GOOD.replace("2024-01-31", "2023-02-30"), "'2023-02-30' is not a date"),
+    ("month 13", GOOD.replace("2024-01-31", "2024-13-01"), "is not a date"),
+    ("hour 25", with_body("""
+- type: schedule
+  zone: Asia/Dubai
+  zone_label: 迪拜时间
+  days: [{date: 2023-12-09, events: [{title: 边会, start: "25:00"}]}]"""), "'25:00' is not a time"),
+    ("minute 60", with_body("""
+- type: schedule
+  zone: Asia/Dubai
+  zone_label: 迪拜时间
+  days: [{date: 2023-12-09, events: [{title: 边会, start: "12:60"}]}]"""), "'12:60' is not a time"),
+    ("unknown zone", with_body("""
+- type: schedule
+  zone: Mars/Olympus_Mons
+  zone_label: 火星时间
+  days: [{date: 2023-12-09, events: [{title: 边会}]}]"""), "unknown time zone 'Mars/Olympus_Mons'"),
+    ("range ends before it starts", with_body("""
+- type: schedule
+  zone: Asia/Dubai
+  zone_label: 迪拜时间
+  days: [{date: 2023-12-09, until: 2023-12-01, events: [{title: 边会}]}]"""), "is before 'date'"),
+    ("end without start", with_body("""
+- type: schedule
+  zone: Asia/Dubai
+  zone_label: 迪拜时间
+  days: [{date: 2023-12-09, events: [{title: 边会, end: "10:00"}]}]"""), "needs a 'start'"),
+    # encodings and bytes
+    ("GBK file", GOOD.encode("gbk"), "is not UTF-8 (is the file GBK?)"),
+    ("UTF-16 file", GOOD.encode("utf-16"), "is not UTF-8"),
+    ("empty file", b"", "the file is empty"),
+    ("only whitespace", b"\n  \n", "the file is empty"),
+    ("control character", GOOD.replace("一段文字。", "一段\x07文字。").encode(), "control character U+0007"),
+    ("escaped control character", GOOD.replace("- 一段文字。", '- "一段\\x1b文字。"'), "control character U+001B"),
+    # size
+    ("10 MB paragraph", GOOD.replace("一段文字。", "字" * (10 * 1024 * 1024 // 3)), "expected at most 2 MB"),
+    ("60 000-character paragraph", GOOD.replace("一段文字。", "字" * 60_000), "expected at most 50000"),
+    ("alias bomb", GOOD.replace("title: 标题", "title: &t 标题") + "extra: *t\n", "unknown field 'extra'"),
+    ("repeated alias", GOOD.replace("title: 栏目", "title: &t 栏目").replace("title: 标题", "title: *t"), "a YAML alias"),
+    # paths and URLs
+    ("absolute path", with_body("- {type: photo, src: /etc/passwd}"), "outside the issue folder"),
+    ("parent path", with_body("- {type: photo, src: ../../secret.jpg}"), "outside the issue folder"),
+    ("parent path inside", with_body("- {type: photo, src: photos/../../../etc/passwd}"), "outside the issue folder"),
+    ("file URL", with_body("- {type: photo, src: 'file:///etc/passwd'}"), "outside the issue folder"),
+    ("loopback URL", with_body("- {type: photo, src: 'http://127.0.0.1/x.jpg'}"), "outside the issue folder"),
+    ("data URL", with_body(f"- {{type: photo, src: 'data:image/png;base64,{tiny_png()}'}}"), "outside the issue folder"),
+    ("Windows path", with_body("- {type: photo, src: 'C:\\\\secret.jpg'}"), "outside the issue folder"),
+    ("javascript link", with_body("- {type: links, items: [{title: 点我, url: 'javascript:alert(1)'}]}"), "is not a link"),
+    ("file link", with_body("- {type: links, items: [{title: 点我, url: 'file:///etc/passwd'}]}"), "is not a link"),
+    ("inline file link", GOOD.replace("一段文字。", "见[此](file:///etc/passwd)"), ""),
+    ("unclosed bold", GOOD.replace("一段文字。", "一段**文字。"), "unclosed '**'"),
+]
+
+
+def run(project, *args: str) -> tuple[int, str, float]:
+    os.chdir(project.root)
+    start = time.perf_counter()
+    import contextlib
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["render", "x", *args])
+    return code, err.getvalue(), time.perf_counter() - start
+
+
+@pytest.mark.parametrize("case, text, words", ERRORS, ids=[e[0] for e in ERRORS])
+def test_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, text: str | bytes, words: str) -> None:
+    monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
+    project = make_project(tmp_path, "")
+    issue = project.issues / "x" / "issue.yaml"
+    issue.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    cwd = os.getcwd()
+    try:
+        code, err, seconds = run(project)
+    finally:
+        os.chdir(cwd)
+    if case == "inline file link":  # not a link the PDF may carry: its URL is checked like any other
+        assert code == 0 or "is not a link" in err
+        return
+    assert code == 2, err
+    assert re.search(r"issues/x/issue\.yaml:\d+:\d+: ", err), err
+    assert words in err, err
+    assert "Traceback" not in err
+    assert not (project.build / "x").exists() or not list((project.build / "x").glob("*.pdf"))
+    assert seconds < 30
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(ERRORS) + len(IMAGE_CASES) + len(LITERAL) >= 40
+
+
+def _jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 80)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _bomb_png() -> bytes:
+    """A PNG header claiming 30 000 × 30 000 pixels (900 MP): the decoder must never be asked."""
+    buf = io.BytesIO()
+    Image.new("1", (30_000, 30_000)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+# (case id, file to place at photos/a.*, exit without --strict, words)
+IMAGE_CASES = [
+    ("missing photo", None, 0, "image not found: photos/a.jpg"),
+    ("corrupt JPEG", b"\xff\xd8\xff\xe0" + b"\x00" * 200, 0, "cannot be read"),
+    ("truncated JPEG", "truncated", 0, "cannot be read"),
+    ("decompression bomb", "bomb", 2, "a decompression bomb?"),
+    ("symlink out of the issue", "symlink", 2, "leads outside the issue folder"),
+]
+
+
+@pytest.mark.parametrize("case, data, code_expected, words", IMAGE_CASES, ids=[c[0] for c in IMAGE_CASES])
+def test_bad_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, data, code_expected: int, words: str) -> None:
+    monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
+    suffix = ".png" if data == "bomb" else ".jpg"
+    project = make_project(tmp_path, with_body(f"- {{type: photo, src: photos/a{suffix}, caption: 图注}}"))
+    photos = project.issues / "x" / "photos"
+    photos.mkdir()
+    target = photos / f"a{suffix}"
+    if data == "truncated":
+        target.write_bytes(_jpeg((800, 600))[:400])
+    elif data == "bomb":
+        target.write_bytes(_bomb_png())
+    elif data == "symlink":
+        outside = tmp_path / "secret.jpg"
+        outside.write_bytes(_jpeg())
+        target.symlink_to(outside)
+    elif data is not None:
+        target.write_bytes(data)
+    cwd = os.getcwd()
+    try:
+        code, err, seconds = run(project)
+        assert code == code_expected, err
+        assert re.search(r"issues/x/issue\.yaml:\d+:\d+: ", err) and words in err, err
+        assert "Traceback" not in err and seconds < 30
+        if code_expected == 0:  # a placeholder, and --strict refuses it
+            code, err, _ = run(project, "--strict")
+            assert code == 1 and words in err
+    finally:
+        os.chdir(cwd)
+
+
+# Content that looks like code is text: it prints as typed.
+LITERAL = [
+    ("script tag", "<script>alert(1)</script>"),
+    ("template syntax", "{{ 7\\*7 }} {% raw %}"),
+    ("style breakout", "</style><style>body{display:none}</style>"),
+    ("HTML entity", "&lt;b&gt; &amp;"),
+]
+
+
+@pytest.mark.parametrize("case, text", LITERAL, ids=[c[0] for c in LITERAL])
+def test_code_in_content_prints_literally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, text: str) -> None:
+    monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
+    yaml_text = text.replace('\\', '\\\\').replace('"', '\\"')
+    project = make_project(tmp_path, GOOD.replace("- 一段文字。", f'- "正文{yaml_text}"').replace("name: 测试简报", f'name: "测试简报{yaml_text}"'))
+    cwd = os.getcwd()
+    try:
+        code, err, _ = run(project)
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    from .conftest import read_pdf
+    from bulletin_press.verify import squash
+    [pdf] = (project.build / "x").glob("*.pdf")
+    page_text = squash("".join(p.text() for p in read_pdf(pdf)))
+    assert squash(text.replace("\\*", "*")) in page_text
