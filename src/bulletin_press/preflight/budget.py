@@ -13,22 +13,27 @@ def check_budget(pdf: Path, budget_bytes: int, where: Pos) -> list[Finding]:
     size = pdf.stat().st_size
     if size <= budget_bytes:
         return []
-    largest = ", ".join(f"{name} ({length / 1024:.0f} KB)" for name, length in contributors(pdf)[:5])
+    parts = contributors(pdf)
+    images = [(name, length) for name, length in parts if name.startswith("image")]
+    fonts = [f"{name} ({length / 1024:.0f} KB)" for name, length in parts if name.startswith("font")][:3]
+    summary = [f"{len(images)} images ({sum(n for _, n in images) / 1024 / 1024:.1f} MB together, the largest "
+               f"{images[0][0][6:]} at {images[0][1] / 1024:.0f} KB)"] if images else []
+    largest = ", ".join(summary + fonts)
     return [Finding(where, f"the PDF is {size / 1024 / 1024:.1f} MB, over the e-mail budget of "
                            f"{budget_bytes / 1024 / 1024:.1f} MB; largest: {largest} — use smaller photos or raise "
                            f"email_budget_mb in layout.yaml", "warning")]
 
 
 def contributors(pdf: Path) -> list[tuple[str, int]]:
-    """Embedded images (by page) and fonts by stored size, largest first."""
+    """Embedded images and fonts by stored size, largest first."""
     reader = pypdf.PdfReader(pdf)
     seen: dict[int, tuple[str, int]] = {}
-    for number, page in enumerate(reader.pages, 1):
+    for page in reader.pages:
         resources = page.get("/Resources") or {}
         for ref in (resources.get("/XObject") or {}).values():
             obj = ref.get_object()
             if obj.get("/Subtype") == "/Image" and ref.idnum not in seen:
-                seen[ref.idnum] = (f"image {obj['/Width']}×{obj['/Height']} on page {number}", len(obj._data))
+                seen[ref.idnum] = (f"image {obj['/Width']}×{obj['/Height']}", len(obj._data))
         for ref in (resources.get("/Font") or {}).values():
             font = ref.get_object()
             for descendant in font.get("/DescendantFonts") or [font]:
