@@ -50,7 +50,7 @@ def test_the_engine_refuses_a_pdf_that_lost_a_text(tmp_path) -> None:
 
 def test_summary_line(rendered: Rendered) -> None:
     line = rendered.result.summary()
-    assert re.fullmatch(r".*环境资助者网络简报-2023年第十一期\.pdf: \d+ pages, \d+ KB, [\d.]+ s, \d+ warnings", line)
+    assert re.fullmatch(r".*环境资助者网络简报-2023年第十一期-screen\.pdf: screen, \d+ pages, \d+ KB, [\d.]+ s, \d+ warnings", line)
     assert rendered.result.pages == len(rendered.pages)
 
 

@@ -36,8 +36,8 @@ def test_render_prints_one_summary_line(in_project, capsys) -> None:
     project = in_project()
     assert main(["render", "x"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("build/x/测试简报-2024年第一期.pdf: 1 pages, ")
-    assert (project.build / "x" / "测试简报-2024年第一期.pdf").stat().st_size > 1000
+    assert len(out) == 1 and out[0].startswith("build/x/测试简报-2024年第一期-screen.pdf: screen, 1 pages, ")
+    assert (project.build / "x" / "测试简报-2024年第一期-screen.pdf").stat().st_size > 1000
     assert not list((project.build / "x").glob(".*part"))
 
 
@@ -63,7 +63,7 @@ def test_strict_turns_warnings_into_exit_1(in_project, capsys) -> None:
 def test_html_option_writes_the_intermediate_html(in_project, capsys) -> None:
     project = in_project()
     assert main(["render", "x", "--html", "-v"]) == 0
-    assert (project.build / "x" / "测试简报-2024年第一期.html").is_file()
+    assert (project.build / "x" / "测试简报-2024年第一期-screen.html").is_file()
     err = capsys.readouterr().err
     assert "layout" in err and " ms" in err
 
@@ -77,7 +77,7 @@ def test_unknown_issue(in_project, capsys) -> None:
 def test_a_failed_render_keeps_the_previous_pdf(in_project, capsys) -> None:
     project = in_project()
     assert main(["render", "x"]) == 0
-    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    pdf = project.build / "x" / "测试简报-2024年第一期-screen.pdf"
     before = pdf.read_bytes()
     issue = project.issues / "x" / "issue.yaml"
     issue.write_text(issue.read_text(encoding="utf-8").replace("year: 2024", "year: soon"), encoding="utf-8")
@@ -100,7 +100,7 @@ def test_an_injected_failure_mid_write_keeps_the_previous_pdf(in_project, capsys
 
     project = in_project()
     assert main(["render", "x"]) == 0
-    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    pdf = project.build / "x" / "测试简报-2024年第一期-screen.pdf"
     before = pdf.read_bytes()
 
     def broken_write(self, target=None, *args, **kwargs):
@@ -135,7 +135,7 @@ def test_a_render_killed_mid_write_keeps_the_previous_pdf(in_project) -> None:
 
     project = in_project()
     assert main(["render", "x"]) == 0
-    pdf = project.build / "x" / "测试简报-2024年第一期.pdf"
+    pdf = project.build / "x" / "测试简报-2024年第一期-screen.pdf"
     before = pdf.read_bytes()
     env = {**os.environ, "BULLETIN_PRESS_ROOT": str(project.root)}
     proc = subprocess.Popen([sys.executable, "-c", KILLED_MID_WRITE], env=env, stderr=subprocess.PIPE, text=True)

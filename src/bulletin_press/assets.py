@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -33,12 +31,8 @@ class Asset:
         return self.url is None
 
 
-def gather(issue: Issue, report: Report, cache: Path | None = None, max_px: int = 0) -> dict[str, Asset]:
-    """Check every image and link of the issue; problems become warnings and placeholders.
-
-    With `cache` and `max_px`, photos larger than max_px on their long edge are replaced by a
-    resampled copy kept under `cache` by content hash, so that the PDF stays small to e-mail.
-    """
+def gather(issue: Issue, report: Report) -> dict[str, Asset]:
+    """Check every image and link of the issue; problems become warnings and placeholders."""
     folder = Path(issue.folder)
     assets: dict[str, Asset] = {}
     images: dict[str, Image] = {}
@@ -52,15 +46,22 @@ def gather(issue: Issue, report: Report, cache: Path | None = None, max_px: int 
             for text, url in inline.links(value):
                 if url == "#":
                     _placeholder_link(report, owner.pos, text)
-    if cache and max_px:
-        # Pillow decodes and resizes without holding the GIL: threads use both cores.
-        with ThreadPoolExecutor() as pool:
-            done = pool.map(lambda a: a if a.missing else _downsampled(a, folder / a.src, cache, max_px), assets.values())
-            assets = {a.src: a for a in done}
     for src, asset in assets.items():
         if asset.problem:
             report.warn(images[src].pos, asset.problem)
     return assets
+
+
+@lru_cache(maxsize=1024)
+def _decodes(path: str, size: int, mtime_ns: int) -> tuple[int, int]:
+    """Pixel size, once the whole file has decoded (at 1/8 scale for JPEG: a truncated file fails fast)."""
+    with PILImage.open(path) as im:
+        width, height = im.size
+        if width * height > PILImage.MAX_IMAGE_PIXELS:
+            raise PILImage.DecompressionBombError(f"{width}×{height} pixels")
+        im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+        im.load()
+    return width, height
 
 
 def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
@@ -78,11 +79,8 @@ def _asset(folder: Path, image: Image) -> Asset:
     if path.suffix.lower() == ".svg":
         return Asset(image.src, path.resolve().as_uri())
     try:
-        with PILImage.open(path) as im:  # reads the header only
-            width, height = im.size
-            if width * height > PILImage.MAX_IMAGE_PIXELS:
-                raise PILImage.DecompressionBombError(f"{width}×{height} pixels")
-            im.verify()  # a corrupt header fails here, before layout
+        stat = path.stat()
+        width, height = _decodes(str(path), stat.st_size, stat.st_mtime_ns)
     except PILImage.DecompressionBombError as e:
         raise BuildError([Finding(image.pos, f"image {image.src} is too large ({e}); expected at most "
                                              f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")]) from None
@@ -91,26 +89,3 @@ def _asset(folder: Path, image: Image) -> Asset:
     return Asset(image.src, path.resolve().as_uri(), width, height)
 
 
-def _downsampled(asset: Asset, path: Path, cache: Path, max_px: int) -> Asset:
-    """A copy at most max_px on its long edge, made once per photo content and size."""
-    if max(asset.width, asset.height) <= max_px or path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
-        return asset
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
-    target = cache / f"{digest}-{max_px}.jpg"
-    if not target.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        try:
-            _resample(path, target, max_px)
-        except (OSError, ValueError) as e:  # a truncated or corrupt file shows only when decoded
-            return Asset(asset.src, None, problem=f"image {asset.src} cannot be read ({e}); shown as a placeholder")
-    return Asset(asset.src, target.resolve().as_uri(), asset.width, asset.height)
-
-
-def _resample(path: Path, target: Path, max_px: int) -> None:
-    with PILImage.open(path) as im:
-        im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 … scale, far faster
-        small = im.convert("RGB")
-    small.thumbnail((max_px, max_px), PILImage.Resampling.LANCZOS)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    small.save(tmp, "JPEG", quality=80)
-    tmp.replace(target)

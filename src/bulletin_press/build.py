@@ -11,12 +11,13 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__, assets, preflight, render, verify
+from . import __version__, assets, photos, preflight, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
+from .profiles import make_profile
 from .project import Project
 from .templates import environment, find_layout
 
@@ -25,9 +26,8 @@ from .templates import environment, find_layout
 class Options:
     strict: bool = False  # warnings stop the build
     html: bool = False  # also write the intermediate HTML for designers
-    # Photos above this many pixels on the long edge are resampled (cached under build/cache/):
-    # 1200 px covers a full-width photo (174 mm) at 175 dpi and keeps the PDF small to e-mail.
-    max_photo_px: int = 1200
+    profile: str | None = None  # screen, print, archive …; None: the layout's default_profile
+    jpeg_quality: int | None = None  # overrides the profile's (command line)
     typography: Typography | None = None  # overrides the layout's `typography:` (measurements)
     min_dpi: int = 150  # a photo placed at fewer dots per inch than this is a warning
     dry_run: bool = False  # `check`: every finding, the size budget measured, no PDF kept
@@ -35,6 +35,7 @@ class Options:
 
 @dataclass
 class Result:
+    profile: str
     pdf: Path
     html: Path | None
     pages: int
@@ -45,7 +46,7 @@ class Result:
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
-        return (f"{relpath(self.pdf)}: {self.pages} pages, {self.size / 1024:.0f} KB, "
+        return (f"{relpath(self.pdf)}: {self.profile}, {self.pages} pages, {self.size / 1024:.0f} KB, "
                 f"{self.seconds:.1f} s, {warnings} warning{'s' if warnings != 1 else ''}")
 
 
@@ -70,8 +71,11 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     layout = find_layout(project.layouts, issue.layout, issue.pos)
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)
+    profile = make_profile(options.profile or layout.default_profile, layout.profiles, issue.pos)
+    if options.jpeg_quality:
+        profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     lap("load")
-    found = assets.gather(issue, report, project.build / "cache", options.max_photo_px)
+    found = assets.gather(issue, report)
     report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography))
     lap("gather")
 
@@ -81,16 +85,16 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     title = f"{issue.publication.name} {edition}{cumulative}"
     html = env.get_template("issue.html").render(
         issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
-        stylesheets=[s.resolve().as_uri() for s in layout.stylesheets],
+        stylesheets=[s.resolve().as_uri() for s in layout.stylesheets], profile_css=Markup(profile.css()),
     )
     out_dir = project.build / issue.id
-    pdf_path = out_dir / safe_filename(f"{issue.publication.name}-{edition}.pdf")
+    pdf_path = out_dir / safe_filename(f"{issue.publication.name}-{edition}-{profile.name}.pdf")
     html_path = pdf_path.with_suffix(".html") if options.html else None
     if html_path:
         render.write_text(html, html_path)
     lap("template")
 
-    roots = (folder, project.layouts, project.fonts, project.build / "cache")
+    roots = (folder, project.layouts, project.fonts)
     document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
     lap("layout")
     where = Pos(relpath(folder / "issue.yaml"))
@@ -103,10 +107,15 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         raise StrictError(report.warnings)
     lap("verify")
 
+    if profile.photos_dpi:
+        photos.fit_to_placement(document, project.build / "cache", profile.photos_dpi, profile.jpeg_quality)
+    lap("photos")
+
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
-    size = render.write_pdf(document, target)
-    report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
+    size = render.write_pdf(document, target, **profile.pdf_options(folder / "issue.yaml"))
+    if profile.email_budget:
+        report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:
         target.unlink()
     lap("write")
-    return Result(pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings)
+    return Result(profile.name, pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings)

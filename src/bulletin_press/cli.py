@@ -27,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
     r.add_argument("--html", action="store_true", help="also write the intermediate HTML next to the PDF")
     r.add_argument("-v", "--verbose", action="store_true", help="print the time each stage took")
+    r.add_argument("--profile", help="screen (default), print or archive — as the layout declares them")
+    r.add_argument("--jpeg-quality", type=int, metavar="Q", help="JPEG quality of resampled photos (1-95)")
     c = sub.add_parser("check", help="preflight an issue: every finding at once, no PDF kept")
     c.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return check(args)
     try:
         project = find_project()
-        result = build(project, args.issue, Options(strict=args.strict, html=args.html))
+        result = build(project, args.issue, Options(strict=args.strict, html=args.html, profile=args.profile,
+                                                    jpeg_quality=args.jpeg_quality))
     except StrictError as e:
         _print_findings(e)
         print(f"bulletin-press: {len(e.findings)} warning(s) under --strict; no PDF written", file=sys.stderr)

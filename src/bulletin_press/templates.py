@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,12 +25,16 @@ class Layout:
     stylesheets: tuple[Path, ...]  # least specific first, so that a child's rules win
     typography: Typography = Typography()
     email_budget_mb: float = 5.0  # over it, a warning names the largest photos and fonts
+    profiles: dict = field(default_factory=dict)  # name → settings (profiles.py), merged down the chain
+    default_profile: str = "screen"
 
 
 def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
     chain: list[Path] = []
     sheets: list[list[Path]] = []
     typography: list[dict] = []
+    profiles: list[dict] = []
+    default_profile: str | None = None
     budget: float | None = None
     current: str | None = name
     while current:
@@ -48,6 +52,8 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
         chain.append(folder)
         sheets.append([folder / s for s in spec.get("stylesheets", [])])
         typography.append(spec.get("typography") or {})
+        profiles.append(spec.get("profiles") or {})
+        default_profile = default_profile or spec.get("default_profile")
         if budget is None and "email_budget_mb" in spec:  # the most specific layout that says wins
             budget = float(spec["email_budget_mb"])
         current = spec.get("extends")
@@ -59,8 +65,13 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
     except TypeError:
         known = ", ".join(Typography.__dataclass_fields__)
         raise BuildError([Finding(pos, f"layout '{name}': unknown typography setting in {sorted(settings)}; expected: {known}")]) from None
+    declared: dict[str, dict] = {}
+    for layer in reversed(profiles):  # a layout changes single settings of a profile it inherits
+        for profile, values in layer.items():
+            declared[profile] = {**declared.get(profile, {}), **(values or {})}
     sheets_in_order = tuple(s for group in reversed(sheets) for s in group)
-    return Layout(name, tuple(chain), sheets_in_order, chosen, budget if budget is not None else 5.0)
+    return Layout(name, tuple(chain), sheets_in_order, chosen, budget if budget is not None else 5.0,
+                  declared, default_profile or "screen")
 
 
 def environment(layout: Layout) -> jinja2.Environment:
