@@ -95,7 +95,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("template")
 
     roots = (folder, project.layouts, project.fonts)
-    document = render.layout(html, folder, roots, report, justify=layout.typography.justify)
+    pdf_options = profile.pdf_options(folder / "issue.yaml")  # the variant's defaults apply from layout on
+    document = render.layout(html, folder, roots, report, justify=layout.typography.justify, **pdf_options)
     lap("layout")
     where = Pos(relpath(folder / "issue.yaml"))
     report.extend(verify.check_completeness(issue, document, layout.typography))
@@ -112,7 +113,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("photos")
 
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
-    size = render.write_pdf(document, target, **profile.pdf_options(folder / "issue.yaml"))
+    size = render.write_pdf(document, target, **pdf_options)
     if profile.email_budget:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:
