@@ -12,7 +12,7 @@ import threading
 
 from . import __version__
 from .build import Options, build
-from .diagnostics import BuildError, Finding, StrictError
+from .diagnostics import BuildError, Finding, StrictError, relpath
 from .project import find_project
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 70
@@ -23,12 +23,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"bulletin-press {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render an issue to build/<issue>/<name>.pdf")
-    r.add_argument("issue", help="issue id under issues/ (e.g. 2023-11) or a path to an issue folder")
+    r.add_argument("issue", nargs="?", help="issue id under issues/ (e.g. 2023-11) or a path to an issue folder")
+    r.add_argument("--all", action="store_true", help="every issue, in parallel, skipping those whose inputs did not change")
+    r.add_argument("--force", action="store_true", help="with --all: render even unchanged issues")
     r.add_argument("--strict", action="store_true", help="treat warnings as errors (exit status 1)")
     r.add_argument("--html", action="store_true", help="also write the intermediate HTML next to the PDF")
     r.add_argument("-v", "--verbose", action="store_true", help="print the time each stage took")
     r.add_argument("--profile", help="screen (default), print or archive — as the layout declares them")
     r.add_argument("--jpeg-quality", type=int, metavar="Q", help="JPEG quality of resampled photos (1-95)")
+    n = sub.add_parser("new", help="start the next issue from the previous one")
+    n.add_argument("issue", help="the new issue's id, e.g. 2023-12")
+    n.add_argument("--from", dest="previous", help="the issue to start from (default: the latest before it)")
+    sub.add_parser("list", help="issues with their numbers, dates, last render and state")
+    sub.add_parser("layouts", help="layouts, what each extends, its templates and CSS custom properties")
+    sub.add_parser("schema", help="the JSON Schema of issue.yaml (for editors' YAML tooling)")
+    pv = sub.add_parser("preview", help="a local page that shows the rendered pages and follows every edit")
+    pv.add_argument("issue")
+    pv.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one)")
     c = sub.add_parser("check", help="preflight an issue: every finding at once, no PDF kept")
     c.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
@@ -44,8 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     # Warnings are printed from the report below; keep library loggers quiet on the console.
     logging.getLogger("bulletin_press").addHandler(logging.NullHandler())
     logging.getLogger("bulletin_press").propagate = False
-    if args.command == "check":
-        return check(args)
+    commands = {"check": check, "new": new, "list": list_issues, "layouts": list_layouts, "schema": schema,
+                "preview": preview}
+    if args.command in commands:
+        try:
+            return commands[args.command](args)
+        except BuildError as e:
+            _print_findings(e)
+            return EXIT_ERRORS
+    if args.all:
+        return render_all_command(args)
+    if not args.issue:
+        print("bulletin-press render: name an issue, or --all", file=sys.stderr)
+        return EXIT_ERRORS
     try:
         project = find_project()
         result = build(project, args.issue, Options(strict=args.strict, html=args.html, profile=args.profile,
@@ -113,3 +135,52 @@ def check(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERRORS
     return EXIT_WARNINGS if args.strict and warnings else EXIT_OK
+
+
+def new(args: argparse.Namespace) -> int:
+    from .scaffold import new_issue
+    path = new_issue(find_project(), args.issue, args.previous)
+    print(f"{relpath(path)}: new issue; fill in its sections, then `bulletin-press render {args.issue}`")
+    return EXIT_OK
+
+
+def list_issues(args: argparse.Namespace) -> int:
+    from .catalog import issues
+    rows = [(e.id, e.edition, e.date, e.layout, e.last_render, e.state) for e in issues(find_project())]
+    _table(("issue", "edition", "date", "layout", "last render", "state"), rows)
+    return EXIT_OK
+
+
+def list_layouts(args: argparse.Namespace) -> int:
+    from .catalog import layouts
+    for entry in layouts(find_project()):
+        print(f"{entry.name}" + (f" (extends {entry.extends})" if entry.extends else ""))
+        print(f"  templates: {', '.join(entry.templates) or '(none of its own)'}")
+        print(f"  CSS custom properties: {', '.join(entry.properties) or '(none)'}")
+    return EXIT_OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    from .schema import schema_json
+    sys.stdout.write(schema_json())
+    return EXIT_OK
+
+
+def preview(args: argparse.Namespace) -> int:
+    from .preview import serve
+    return serve(find_project(), args.issue, args.port)
+
+
+def render_all_command(args: argparse.Namespace) -> int:
+    from .batch import render_all
+    rendered, skipped, failed = render_all(find_project(), args.profile or "screen", force=args.force)
+    print(f"{len(rendered)} rendered, {len(skipped)} unchanged, {len(failed)} failed")
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    from unicodedata import east_asian_width
+    width = lambda s: sum(2 if east_asian_width(c) in "WF" else 1 for c in s)  # noqa: E731
+    cols = [max(width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(v) + " " * (cols[i] - width(str(v))) for i, v in enumerate(row)).rstrip())

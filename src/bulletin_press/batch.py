@@ -1,0 +1,82 @@
+"""`render --all`: every issue in parallel, skipping those whose inputs have not changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .build import Options, build
+from .content.load import load_issue
+from .diagnostics import BuildError, Pos
+from .project import Project
+from .templates import find_layout
+
+
+def fingerprint(project: Project, issue_id: str, profile: str = "screen") -> str:
+    """A hash of everything a render reads: the issue folder, its layout chain, fonts, the engine."""
+    folder = project.issues / issue_id
+    digest = hashlib.sha256(f"{__version__}|{profile}".encode())
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    try:
+        layout = find_layout(project.layouts, load_issue(folder).layout, Pos(str(folder)))
+        files += sorted(p for chain in layout.chain for p in chain.rglob("*") if p.is_file())
+    except BuildError:
+        pass  # a broken issue renders (and fails) every time
+    files += sorted(project.fonts.glob("*"))
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _stamp(project: Project, issue_id: str, profile: str) -> Path:
+    return project.build / issue_id / f".inputs-{profile}.json"
+
+
+def inputs_changed(project: Project, issue_id: str, profile: str = "screen") -> bool:
+    stamp = _stamp(project, issue_id, profile)
+    try:
+        return json.loads(stamp.read_text())["inputs"] != fingerprint(project, issue_id, profile)
+    except (OSError, ValueError, KeyError):
+        return True
+
+
+def _render_one(root: str, build_dir: str, issue_id: str, profile: str) -> tuple[str, str, bool]:
+    project = Project(Path(root), Path(build_dir))
+    try:
+        result = build(project, issue_id, Options(profile=profile))
+    except BuildError as e:
+        return issue_id, "\n".join(map(str, e.findings)), False
+    stamp = _stamp(project, issue_id, result.profile)
+    stamp.write_text(json.dumps({"inputs": fingerprint(project, issue_id, result.profile)}))
+    return issue_id, result.summary(), True
+
+
+def render_all(project: Project, profile: str = "screen", force: bool = False, jobs: int | None = None,
+               progress: TextIO | None = None) -> tuple[list[str], list[str], list[str]]:
+    """Render every issue whose inputs changed; return (rendered, skipped, failed) ids."""
+    progress = progress or sys.stderr
+    ids = sorted(p.parent.name for p in project.issues.glob("*/issue.yaml"))
+    todo = [i for i in ids if force or inputs_changed(project, i, profile)]
+    skipped = [i for i in ids if i not in todo]
+    rendered, failed = [], []
+    for i in skipped:
+        print(f"  {i}: unchanged, skipped", file=progress)
+    if todo:
+        workers = min(len(todo), jobs or os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_render_one, str(project.root), str(project.build), i, profile) for i in todo]
+            for n, future in enumerate(as_completed(futures), 1):
+                issue_id, message, ok = future.result()
+                bar = "#" * (20 * n // len(todo))
+                print(f"[{bar:<20}] {n}/{len(todo)} {message if ok else issue_id + ': failed'}", file=progress)
+                (rendered if ok else failed).append(issue_id)
+                if not ok:
+                    print(message, file=progress)
+    return rendered, skipped, failed
