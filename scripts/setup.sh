@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 # What the renderer needs: Pango (WeasyPrint's text layout), HarfBuzz subsetting (fast font
 # embedding), the house fonts, fontconfig to find them, poppler for looking at pages.
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk poppler-utils qpdf)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk poppler-utils qpdf chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

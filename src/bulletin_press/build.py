@@ -31,6 +31,7 @@ class Options:
     typography: Typography | None = None  # overrides the layout's `typography:` (measurements)
     min_dpi: int = 150  # a photo placed at fewer dots per inch than this is a warning
     dry_run: bool = False  # `check`: every finding, the size budget measured, no PDF kept
+    preview: bool = False  # `preview`: a PDF of its own (build/<id>/.preview.pdf), no size budget
 
 
 @dataclass
@@ -112,9 +113,11 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         photos.fit_to_placement(document, project.build / "cache", profile.photos_dpi, profile.jpeg_quality)
     lap("photos")
 
+    if options.preview:
+        pdf_path = pdf_path.with_name(".preview.pdf")
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
     size = render.write_pdf(document, target, **pdf_options)
-    if profile.email_budget:
+    if profile.email_budget and not options.preview:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:
         target.unlink()

@@ -1,1 +1,198 @@
-"""Placeholder replaced below."""
+"""`bulletin-press preview`: a local page of the rendered pages that re-renders and refreshes on every save."""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pypdfium2
+import watchfiles
+
+from .build import Options, build
+from .diagnostics import BuildError
+from .project import Project
+
+PAGE_DPI = 110  # page images: sharp enough to read body text on a laptop screen
+
+
+@dataclass
+class State:
+    """What the page shows: the newest PDF, or why there is none; bumped on every render."""
+
+    generation: int = 0
+    pdf: bytes | None = None
+    pages: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    images: dict[int, bytes] = field(default_factory=dict)  # page images of this generation
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+
+class Previewer:
+    """Keeps WeasyPrint, the fonts and the photo cache warm in one process; renders on change."""
+
+    def __init__(self, project: Project, issue_id: str):
+        self.project = project
+        self.issue_id = issue_id
+        self.folder = project.issue_folder(issue_id)
+        self.state = State()
+        self.lock = threading.Lock()
+
+    def render(self) -> None:
+        start = time.perf_counter()
+        pdf = error = None
+        warnings: list[str] = []
+        pages = 0
+        try:
+            result = build(self.project, self.issue_id, Options(profile="screen", preview=True))
+            pdf, pages = result.pdf.read_bytes(), result.pages
+            warnings = [str(f) for f in result.report.warnings]
+        except BuildError as e:
+            error = "\n".join(map(str, e.findings))
+        except Exception as e:  # noqa: BLE001 - a template or CSS mistake must not stop the server
+            error = f"{type(e).__name__}: {e}"
+        with self.state.changed:
+            s = self.state
+            s.generation += 1
+            s.seconds = time.perf_counter() - start
+            s.error, s.warnings = error or "", warnings
+            if pdf is not None:
+                s.pdf, s.pages, s.images = pdf, pages, {}
+            s.changed.notify_all()
+
+    def watched(self) -> list[Path]:
+        return [self.folder, self.project.layouts, self.project.fonts]
+
+    def watch(self, stop: threading.Event) -> None:
+        """Re-render after each burst of saves (YAML, photos, any layout or font file)."""
+        for _ in watchfiles.watch(*self.watched(), stop_event=stop, debounce=50, step=20):
+            self.render()
+
+    def page_png(self, number: int) -> bytes | None:
+        with self.lock:
+            s = self.state
+            if number in s.images:
+                return s.images[number]
+            if s.pdf is None or not 1 <= number <= s.pages:
+                return None
+            doc = pypdfium2.PdfDocument(s.pdf)
+            try:
+                bitmap = doc[number - 1].render(scale=PAGE_DPI / 72)
+                image = bitmap.to_pil()
+            finally:
+                doc.close()
+            from io import BytesIO
+            buf = BytesIO()
+            image.save(buf, "PNG", optimize=False, compress_level=1)
+            s.images[number] = buf.getvalue()
+            return s.images[number]
+
+
+def page_html(previewer: Previewer) -> str:
+    s = previewer.state
+    pages = "".join(f'<img id="page-{n}" src="/page/{n}.png?g={s.generation}" alt="page {n}">'
+                    for n in range(1, s.pages + 1))
+    error = f'<pre class="error">{html.escape(s.error)}</pre>' if s.error else ""
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.warnings)
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>{html.escape(previewer.issue_id)} · bulletin-press preview</title>
+<style>
+body {{ margin: 0; background: #4a4f55; font: 13px sans-serif; color: #eee; }}
+header {{ padding: 8px 14px; background: #2b2f33; position: sticky; top: 0; }}
+main {{ display: flex; flex-wrap: wrap; gap: 16px; padding: 16px; align-items: flex-start; }}
+main img {{ width: 420px; background: white; box-shadow: 0 2px 8px #0008; }}
+.error {{ background: #fee; color: #900; padding: 12px; margin: 16px; white-space: pre-wrap; font-size: 14px; }}
+ul {{ margin: 4px 0; color: #fc6; }}
+</style></head><body>
+<header id="status" data-generation="{s.generation}">{html.escape(previewer.issue_id)} —
+{s.pages} pages, rendered in {s.seconds:.2f} s (generation {s.generation}){'; the last edit has an error' if s.error else ''}
+<ul>{warnings}</ul></header>
+{error}<main>{pages}</main>
+<script>
+const events = new EventSource("/events?since={s.generation}");
+events.onmessage = () => location.reload();
+</script></body></html>"""
+
+
+def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # keep the terminal for our own lines
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            path = urlsplit(self.path).path
+            if path == "/":
+                self._send(200, "text/html; charset=utf-8", page_html(previewer).encode())
+            elif path == "/status.json":
+                s = previewer.state
+                body = {"generation": s.generation, "pages": s.pages, "seconds": s.seconds, "error": s.error}
+                self._send(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
+            elif path.startswith("/page/") and path.endswith(".png"):
+                png = previewer.page_png(int(path[6:-4])) if path[6:-4].isdigit() else None
+                self._send(200, "image/png", png) if png else self._send(404, "text/plain", b"no such page")
+            elif path == "/events":
+                self._events()
+            else:
+                self._send(404, "text/plain", b"not found")
+
+        def _events(self) -> None:
+            """Server-sent events: one message when a newer generation than the page's exists."""
+            query = urlsplit(self.path).query
+            since = int(query.split("since=")[-1]) if "since=" in query and query.split("since=")[-1].isdigit() else 0
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            cond = previewer.state.changed
+            try:
+                while True:
+                    with cond:
+                        cond.wait_for(lambda: previewer.state.generation > since, timeout=15)
+                        generation = previewer.state.generation
+                    if generation > since:
+                        self.wfile.write(f"data: {generation}\n\n".encode())
+                        self.wfile.flush()
+                        return
+                    self.wfile.write(b": keep-alive\n\n")  # notices a closed browser tab
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def _send(self, status: int, kind: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def serve(project: Project, issue_id: str, port: int = 8765) -> int:
+    """Serve until Ctrl-C; the first line printed is the address (tests read it)."""
+    previewer = Previewer(project, issue_id)
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(previewer))
+    server.daemon_threads = True
+    previewer.render()
+    print(f"preview: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    watcher = threading.Thread(target=previewer.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    print("preview stopped", file=sys.stderr)
+    return 0
