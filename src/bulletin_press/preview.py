@@ -182,11 +182,12 @@ def serve(project: Project, issue_id: str, port: int = 8765) -> int:
     previewer = Previewer(project, issue_id)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(previewer))
     server.daemon_threads = True
-    previewer.render()
-    print(f"preview: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     stop = threading.Event()
+    # Watch before the first render, so that no save made while it runs is missed.
     watcher = threading.Thread(target=previewer.watch, args=(stop,), daemon=True)
     watcher.start()
+    previewer.render()
+    print(f"preview: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
