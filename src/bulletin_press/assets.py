@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -12,6 +11,7 @@ from .content import inline
 from .content.blocks import Link
 from .content.model import Image, Issue, Text
 from .diagnostics import BuildError, Finding, Pos, Report
+from .filecache import remember
 
 PILImage.MAX_IMAGE_PIXELS = 100_000_000  # a 10 000 × 10 000 photo is the most we decode
 
@@ -31,14 +31,17 @@ class Asset:
         return self.url is None
 
 
-def gather(issue: Issue, report: Report) -> dict[str, Asset]:
-    """Check every image and link of the issue; problems become warnings and placeholders."""
+def gather(issue: Issue, report: Report, cache: Path | None = None) -> dict[str, Asset]:
+    """Check every image and link of the issue; problems become warnings and placeholders.
+
+    What a photo's check found is kept in `cache` per file version: a photo is decoded once.
+    """
     folder = Path(issue.folder)
     assets: dict[str, Asset] = {}
     images: dict[str, Image] = {}
     for value, owner in issue.walk():
         if isinstance(value, Image) and value.src not in assets:
-            assets[value.src] = _asset(folder, value)
+            assets[value.src] = _asset(folder, value, cache)
             images[value.src] = value
         elif isinstance(value, Link) and value.url == "#":
             _placeholder_link(report, value.pos, inline.plain(value.title))
@@ -52,16 +55,20 @@ def gather(issue: Issue, report: Report) -> dict[str, Asset]:
     return assets
 
 
-@lru_cache(maxsize=1024)
-def _decodes(path: str, size: int, mtime_ns: int) -> tuple[int, int]:
-    """Pixel size, once the whole file has decoded (at 1/8 scale for JPEG: a truncated file fails fast)."""
-    with PILImage.open(path) as im:
-        width, height = im.size
-        if width * height > PILImage.MAX_IMAGE_PIXELS:
-            raise PILImage.DecompressionBombError(f"{width}×{height} pixels")
-        im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-        im.load()
-    return width, height
+def _decodes(path: Path) -> dict[str, object]:
+    """Pixel size once the whole file has decoded (at 1/8 scale for JPEG: fast), or what is wrong."""
+    try:
+        with PILImage.open(path) as im:
+            width, height = im.size
+            if width * height > PILImage.MAX_IMAGE_PIXELS:
+                return {"bomb": f"{width}×{height} pixels"}
+            im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            im.load()
+    except PILImage.DecompressionBombError as e:
+        return {"bomb": str(e)}
+    except (OSError, SyntaxError, ValueError) as e:
+        return {"error": str(e)}
+    return {"size": [width, height]}
 
 
 def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
@@ -69,7 +76,7 @@ def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
     report.warn(pos, f"link '{shown}' has no address ('#'); expected a URL — shown as underlined text, not clickable")
 
 
-def _asset(folder: Path, image: Image) -> Asset:
+def _asset(folder: Path, image: Image, cache: Path | None) -> Asset:
     path = folder / image.src
     if path.exists() and not path.resolve().is_relative_to(folder.resolve()):  # a link pointing out
         raise BuildError([Finding(image.pos, f"image {image.src} leads outside the issue folder; expected a file inside it")])
@@ -78,14 +85,13 @@ def _asset(folder: Path, image: Image) -> Asset:
         return Asset(image.src, None, problem=f"image not found: {image.src}{hint}; shown as a placeholder")
     if path.suffix.lower() == ".svg":
         return Asset(image.src, path.resolve().as_uri())
-    try:
-        stat = path.stat()
-        width, height = _decodes(str(path), stat.st_size, stat.st_mtime_ns)
-    except PILImage.DecompressionBombError as e:
-        raise BuildError([Finding(image.pos, f"image {image.src} is too large ({e}); expected at most "
-                                             f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")]) from None
-    except (OSError, SyntaxError, ValueError) as e:
-        return Asset(image.src, None, problem=f"image {image.src} cannot be read ({e}); shown as a placeholder")
+    facts = remember(cache, "images", path, lambda: _decodes(path))
+    if "bomb" in facts:
+        raise BuildError([Finding(image.pos, f"image {image.src} is too large ({facts['bomb']}); expected at most "
+                                             f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")])
+    if "error" in facts:
+        return Asset(image.src, None, problem=f"image {image.src} cannot be read ({facts['error']}); shown as a placeholder")
+    width, height = facts["size"]
     return Asset(image.src, path.resolve().as_uri(), width, height)
 
 

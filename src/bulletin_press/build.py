@@ -76,8 +76,9 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     lap("load")
-    found = assets.gather(issue, report)
-    report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography))
+    cache = project.build / "cache"
+    found = assets.gather(issue, report, cache)
+    report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
     lap("gather")
 
     env = environment(layout)
@@ -110,7 +111,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("verify")
 
     if profile.photos_dpi:
-        photos.fit_to_placement(document, project.build / "cache", profile.photos_dpi, profile.jpeg_quality)
+        photos.fit_to_placement(document, cache, profile.photos_dpi, profile.jpeg_quality)
     lap("photos")
 
     if options.preview:

@@ -6,7 +6,6 @@ import hashlib
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +13,8 @@ import weasyprint
 from PIL import Image as PILImage
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
+
+from .filecache import remember
 
 CSS_PX_PER_INCH = 96
 RASTER = (".jpg", ".jpeg", ".png")
@@ -42,7 +43,7 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
         width = max(1, math.ceil(box.width / CSS_PX_PER_INCH * dpi))
         height = max(1, math.ceil(box.height / CSS_PX_PER_INCH * dpi))
         cover = box.style["object_fit"] == "cover"
-        target = cache / f"{content_hash(source)}-{width}x{height}-{'cover' if cover else 'fit'}-q{quality}.jpg"
+        target = cache / f"{content_hash(source, cache)}-{width}x{height}-{'cover' if cover else 'fit'}-q{quality}.jpg"
         if not target.is_file():
             if not _resample(source, target, width, height, cover, quality):
                 return box, None
@@ -63,15 +64,9 @@ def _local_path(url: str) -> Path | None:
     return Path(unquote(parts.path)) if parts.scheme == "file" else None
 
 
-@lru_cache(maxsize=1024)
-def _hash(path: str, size: int, mtime_ns: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
-
-
-def content_hash(path: Path) -> str:
-    """The photo's content hash, computed once per file version in a process."""
-    stat = path.stat()
-    return _hash(str(path), stat.st_size, stat.st_mtime_ns)
+def content_hash(path: Path, cache: Path | None = None) -> str:
+    """The photo's content hash, computed once per file version (kept in the cache folder)."""
+    return remember(cache, "hashes", path, lambda: hashlib.sha256(path.read_bytes()).hexdigest()[:24])
 
 
 def _resample(source: Path, target: Path, width: int, height: int, cover: bool, quality: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import unicodedata
 from functools import lru_cache
 
@@ -11,6 +12,7 @@ from fontTools.ttLib import TTFont
 from ..cjk.filters import Typography
 from ..content.model import Issue
 from ..diagnostics import Finding
+from ..filecache import remember_codepoints
 from ..fonts import Face, Fonts
 from ..typeset import plain_text
 
@@ -20,10 +22,11 @@ def _cmap(file: str, index: int) -> frozenset[int]:
     return frozenset(TTFont(file, fontNumber=index, lazy=True).getBestCmap())
 
 
-def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography) -> list[Finding]:
+def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path | None = None) -> list[Finding]:
     """A character missing from a house face is a warning naming the fallback; from every font, an error."""
     faces = [face for faces in fonts.roles.values() for face in faces]
-    cmaps = {face: _cmap(face.file, face.index) for face in faces}
+    cmaps = {face: remember_codepoints(cache, Path(face.file), face.index, lambda f=face: _cmap(f.file, f.index))
+             for face in faces}
     findings: list[Finding] = []
     reported: set[str] = set()
     for text, owner in issue.texts():
