@@ -68,7 +68,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     report = Report()
     folder = project.issue_folder(issue_id)
     issue = load_issue(folder)
-    fonts = resolve_fonts(project.fonts / "fonts.yaml")
+    fonts = resolve_fonts(project.fonts / "fonts.yaml", project.build / "cache")
     layout = find_layout(project.layouts, issue.layout, issue.pos)
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)

@@ -11,7 +11,6 @@ import sys
 import threading
 
 from . import __version__
-from .build import Options, build
 from .diagnostics import BuildError, Finding, StrictError, relpath
 from .project import find_project
 
@@ -49,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    global Options, build
+    from .build import Options, build  # after parsing: --help and --version stay instant
     # SIGTERM unwinds like Ctrl-C, so that a half-written PDF is removed, never left behind.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)

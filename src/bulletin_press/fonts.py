@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -9,9 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from fontTools.ttLib import TTFont
-
 from .diagnostics import BuildError, Finding, Pos, relpath
+from .filecache import remember
 
 # fontconfig's weight scale, for the CSS weights a role asks for.
 FC_WEIGHT = {400: 80, 500: 100, 700: 200}
@@ -35,9 +35,22 @@ class Fonts:
         return ":root {\n" + props + "}\n"
 
 
-def resolve_fonts(fonts_yaml: Path) -> Fonts:
-    """Find every role's family and weights; stop naming the Debian package when one is missing."""
+def resolve_fonts(fonts_yaml: Path, cache: Path | None = None) -> Fonts:
+    """Find every role's family and weights; stop naming the Debian package when one is missing.
+
+    What fontconfig and fontTools found is kept in `cache` while fonts.yaml and the font files
+    stay as they are (two fc-list calls per face cost more than the rest of start-up).
+    """
+    if cache is not None:
+        found = remember(cache, "fonts", fonts_yaml, lambda: _as_json(_resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)))
+        roles = {role: tuple(Face(**face) for face in faces) for role, faces in found.items()}
+        if all(Path(face.file).is_file() for faces in roles.values() for face in faces):
+            return Fonts(roles)
     return _resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)
+
+
+def _as_json(fonts: Fonts) -> dict[str, list[dict]]:
+    return {role: [dataclasses.asdict(face) for face in faces] for role, faces in fonts.roles.items()}
 
 
 @lru_cache(maxsize=8)
@@ -82,6 +95,8 @@ def _find_face(family: str, weight: int) -> Face | None:
 @lru_cache(maxsize=64)
 def _has_family(file: str, index: int, family: str) -> bool:
     """fontTools confirms what fontconfig found: the face really carries this family name."""
+    from fontTools.ttLib import TTFont  # imported here: most renders find the answer in the cache
+
     try:
         font = TTFont(file, fontNumber=index, lazy=True)
     except Exception:  # noqa: BLE001 - an unreadable font file is simply not a match

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdf
-
 from ..diagnostics import Finding, Pos
 
 
@@ -26,6 +24,8 @@ def check_budget(pdf: Path, budget_bytes: int, where: Pos) -> list[Finding]:
 
 def contributors(pdf: Path) -> list[tuple[str, int]]:
     """Embedded images and fonts by stored size, largest first."""
+    import pypdf  # only when a PDF is over budget: keeps it off every render's start-up
+
     reader = pypdf.PdfReader(pdf)
     seen: dict[int, tuple[str, int]] = {}
     for page in reader.pages:

@@ -7,8 +7,6 @@ from pathlib import Path
 import unicodedata
 from functools import lru_cache
 
-from fontTools.ttLib import TTFont
-
 from ..cjk.filters import Typography
 from ..content.model import Issue
 from ..diagnostics import Finding
@@ -19,6 +17,8 @@ from ..typeset import plain_text
 
 @lru_cache(maxsize=16)
 def _cmap(file: str, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # only when the cached map is missing
+
     return frozenset(TTFont(file, fontNumber=index, lazy=True).getBestCmap())
 
 
