@@ -81,7 +81,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
     lap("gather")
 
-    env = environment(layout)
+    env = environment(layout, cache)
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     title = f"{issue.publication.name} {edition}{cumulative}"

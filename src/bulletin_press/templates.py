@@ -74,14 +74,21 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
                   declared, default_profile or "screen")
 
 
-def environment(layout: Layout) -> jinja2.Environment:
-    """Templates found in the layout first, then in what it extends; `base/x.html` names one explicitly."""
+def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment:
+    """Templates found in the layout first, then in what it extends; `base/x.html` names one explicitly.
+
+    Compiled templates are kept in `cache`/jinja (Jinja checks each template's mtime itself).
+    """
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(p) for p in layout.chain]),
         jinja2.PrefixLoader({p.name: jinja2.FileSystemLoader(str(p)) for p in layout.chain}),
     ])
+    bytecode = None
+    if cache is not None:
+        (cache / "jinja").mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache / "jinja"))
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True, bytecode_cache=bytecode)
     settings = layout.typography
     # Text the engine writes (issue lines, dates, times) goes through the same CJK filters.
     made = {"cn_number": numerals.cn_number, "issue_line": numerals.issue_line,
