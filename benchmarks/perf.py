@@ -77,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         build_dir = tmp_path / "build"
-        env_root = {"BULLETIN_PRESS_ROOT": str(ROOT)}
         render = [str(BIN / "bulletin-press"), "render", args.issue]
         # Warm-up (photo cache, page cache of the OS) and the HTML for the others.
         first = measure([*render, "--html", "-v"], ROOT)

@@ -102,6 +102,18 @@ def make_project(tmp: Path, issue_yaml: str, issue_id: str = "x", layouts: dict[
     return Project(tmp)
 
 
+# One section holding one article with one paragraph: the smallest useful issue body.
+ARTICLE = """\
+sections:
+  - type: section
+    title: 栏目
+    body:
+      - type: article
+        title: 标题
+        body:
+          - 一段文字。
+"""
+
 HEADER = """\
 publication:
   name: 测试简报

@@ -14,18 +14,9 @@ from PIL import Image
 
 from bulletin_press.cli import main
 
-from .conftest import HEADER, make_project
+from .conftest import ARTICLE, HEADER, make_project
 
-SECTION = """\
-sections:
-  - type: section
-    title: 栏目
-    body:
-      - type: article
-        title: 标题
-        body:
-          - 一段文字。
-"""
+SECTION = ARTICLE
 GOOD = HEADER + SECTION
 
 

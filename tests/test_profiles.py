@@ -102,8 +102,8 @@ def test_second_render_reuses_the_photo_cache_and_a_changed_photo_alone_is_redon
     project = make_project(tmp_path, HEADER + body)
     photos = project.issues / "x" / "photos"
     photos.mkdir()
-    for n, colour in zip("abcd", [(200, 40, 40), (40, 200, 40), (40, 40, 200), (200, 200, 40)]):
-        Image.effect_noise((3000, 2250), 60).convert("RGB").point(lambda v: v).save(photos / f"{n}.jpg", quality=90)
+    for n in "abcd":
+        Image.effect_noise((3000, 2250), 60).convert("RGB").save(photos / f"{n}.jpg", quality=90)
     start = time.perf_counter()
     build(project, "x")
     first = time.perf_counter() - start

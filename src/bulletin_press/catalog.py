@@ -12,7 +12,6 @@ from .cjk import numerals
 from .content.load import load_issue
 from .diagnostics import BuildError
 from .project import Project
-from .templates import find_layout
 
 CSS_PROPERTY = re.compile(r"(--[a-z0-9-]+)\s*:")
 
@@ -93,5 +92,3 @@ def css_properties_used(folder: Path) -> set[str]:
 def _no_comments(css: str) -> str:
     return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
 
-
-__all__ = ["issues", "layouts", "css_properties", "css_properties_used", "find_layout"]

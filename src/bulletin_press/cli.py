@@ -48,8 +48,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    global Options, build
-    from .build import Options, build  # after parsing: --help and --version stay instant
     # SIGTERM unwinds like Ctrl-C, so that a half-written PDF is removed, never left behind.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
@@ -69,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.issue:
         print("bulletin-press render: name an issue, or --all", file=sys.stderr)
         return EXIT_ERRORS
+    from .build import Options, build  # after parsing: --help and --version stay instant
+
     try:
         project = find_project()
         result = build(project, args.issue, Options(strict=args.strict, html=args.html, profile=args.profile,
@@ -113,6 +113,8 @@ def _print_findings(error: BuildError) -> None:
 
 def check(args: argparse.Namespace) -> int:
     """Everything render checks, reported and not written; exit 2 on errors, 1 on warnings if strict."""
+    from .build import Options, build
+
     findings: list[Finding]
     pages = size = 0
     try:

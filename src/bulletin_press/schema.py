@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import types
@@ -72,4 +71,3 @@ def _type(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     return dict(simple[tp])
 
 
-__all__ = ["issue_schema", "schema_json", "dataclasses"]

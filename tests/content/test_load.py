@@ -11,18 +11,9 @@ from bulletin_press.content.blocks import Article, Paragraph, Schedule, Section
 from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
 
-from ..conftest import HEADER, ROOT
+from ..conftest import ARTICLE, HEADER, ROOT
 
-GOOD_BODY = """\
-sections:
-  - type: section
-    title: 栏目
-    body:
-      - type: article
-        title: 标题
-        body:
-          - 一段文字。
-"""
+GOOD_BODY = ARTICLE
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

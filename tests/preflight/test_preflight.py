@@ -11,18 +11,9 @@ from bulletin_press.build import Options, build
 from bulletin_press.cli import main
 from bulletin_press.diagnostics import BuildError
 
-from ..conftest import HEADER, ROOT, make_project
+from ..conftest import ARTICLE, HEADER, ROOT, make_project
 
-BODY = """
-sections:
-  - type: section
-    title: 栏目
-    body:
-      - type: article
-        title: 标题
-        body:
-          - {text}
-"""
+BODY = "\n" + ARTICLE.replace("一段文字。", "{text}")
 
 
 def test_check_on_the_real_issue_lists_only_the_lost_links(monkeypatch: pytest.MonkeyPatch, capsys) -> None:

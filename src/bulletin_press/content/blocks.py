@@ -9,7 +9,7 @@ from typing import TypeVar
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from .model import Block, Image, Node, Path, Text, TopBlock, Url, Value
+from .model import Block, Image, Node, Text, TopBlock, Url, Value
 
 REGISTRY: dict[str, type[Node]] = {}
 N = TypeVar("N", bound=type[Node])
@@ -256,5 +256,3 @@ class About(TopBlock):
     phone: Text | None = None
     email: Text | None = None
 
-
-__all__ = ["REGISTRY", "block", "types_for", "Path", "Url"]

@@ -11,7 +11,7 @@ from ..cjk.filters import Typography
 from ..content.model import Issue
 from ..diagnostics import Finding
 from ..filecache import remember_codepoints
-from ..fonts import Face, Fonts
+from ..fonts import Fonts
 from ..typeset import plain_text
 
 
@@ -62,5 +62,3 @@ def _fallback(ch: str) -> str | None:
             continue
     return None
 
-
-__all__ = ["check_glyphs", "Face"]
