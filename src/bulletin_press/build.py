@@ -29,7 +29,7 @@ class Options:
     profile: str | None = None  # screen, print, archive …; None: the layout's default_profile
     jpeg_quality: int | None = None  # overrides the profile's (command line)
     typography: Typography | None = None  # overrides the layout's `typography:` (measurements)
-    min_dpi: int = 150  # a photo placed at fewer dots per inch than this is a warning
+    min_dpi: int | None = None  # overrides the profile's: fewer dots per inch where placed is a warning
     dry_run: bool = False  # `check`: every finding, the size budget measured, no PDF kept
     preview: bool = False  # `preview`: a PDF of its own (build/<id>/.preview.pdf), no size budget
 
@@ -68,7 +68,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     report = Report()
     folder = project.issue_folder(issue_id)
     issue = load_issue(folder)
-    fonts = resolve_fonts(project.fonts / "fonts.yaml", project.build / "cache")
+    cache = project.build / "cache"
+    fonts = resolve_fonts(project.fonts / "fonts.yaml", cache)
     layout = find_layout(project.layouts, issue.layout, issue.pos)
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)
@@ -76,7 +77,6 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     lap("load")
-    cache = project.build / "cache"
     found = assets.gather(issue, report, cache)
     report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
     lap("gather")
@@ -103,7 +103,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     where = Pos(relpath(folder / "issue.yaml"))
     report.extend(verify.check_completeness(issue, document, layout.typography))
     verify.check_overflow(document, report, where)
-    report.extend(preflight.check_resolution(issue, document, found, options.min_dpi))
+    report.extend(preflight.check_resolution(issue, document, found, options.min_dpi or profile.min_dpi))
     if report.errors:
         raise BuildError(report.findings)
     if options.strict and report.warnings:

@@ -15,6 +15,7 @@ class Profile:
     name: str
     photos_dpi: int | None = 150  # resample photos to this at their placed size; None keeps originals
     jpeg_quality: int = 70
+    min_dpi: int = 150  # a source photo with fewer pixels per inch where it is placed is a warning
     bleed_mm: float = 0  # print: page content extends this far past the trim
     marks: bool = False  # print: crop marks outside the trim
     pdf_variant: str | None = None  # WeasyPrint's variant: pdf/ua-1, pdf/x-4, pdf/a-3b …

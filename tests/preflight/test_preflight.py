@@ -53,6 +53,8 @@ def test_low_resolution_photo(tmp_path: Path) -> None:
     [finding] = [f for f in result.report.warnings if "dpi" in f.message]
     assert finding.message.startswith("photo photos/small.jpg is ")
     assert "expected at least 150 dpi" in finding.message and finding.pos.line == 21
+    printed = build(project, "x", Options(profile="print"))
+    assert any("expected at least 300 dpi" in f.message for f in printed.report.warnings)  # the print shop's rule
 
 
 def test_empty_section_and_repeated_title(tmp_path: Path) -> None:
