@@ -72,7 +72,7 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
     out.append(f"date: {date.isoformat()}")
     kept: list[str] = []
     for item in nodes["sections"][1].value:
-        block = _slice(lines, item, item, item_prefix=True)
+        block = _slice(lines, item, item)
         type_node = next((v for k, v in item.value if k.value == "type"), None)
         if type_node is not None and type_node.value in RECURRING:
             kept += block
@@ -84,7 +84,7 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _slice(lines: list[str], first: yaml.Node, last: yaml.Node, item_prefix: bool = False) -> list[str]:
+def _slice(lines: list[str], first: yaml.Node, last: yaml.Node) -> list[str]:
     """The source lines from `first`'s line to `last`'s end (a sequence item with its '- ')."""
     start = first.start_mark.line
     end = last.end_mark.line + (1 if last.end_mark.column else 0)
