@@ -117,7 +117,11 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.preview:
         pdf_path = pdf_path.with_name(".preview.pdf")
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
-    size = render.write_pdf(document, target, **pdf_options)
+    def text_layer(written: Path) -> None:
+        if lost := verify.check_pdf_text(written, issue, document, layout.typography):
+            raise BuildError(lost + report.findings)
+
+    size = render.write_pdf(document, target, check=text_layer, **pdf_options)
     if profile.email_budget and not options.preview:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:

@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -72,8 +72,9 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
         return doc.render(font_config=_FONT_CONFIG, **options)
 
 
-def write_pdf(document: weasyprint.Document, target: Path, **options: object) -> int:
-    """Write the PDF next to its target, sync it, then rename: a reader never sees half a file."""
+def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path], None] | None = None,
+              **options: object) -> int:
+    """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
@@ -83,6 +84,8 @@ def write_pdf(document: weasyprint.Document, target: Path, **options: object) ->
             document.write_pdf(out, **options)
             out.flush()
             os.fsync(out.fileno())
+        if check:
+            check(tmp)  # raises to refuse the file; the previous PDF stays
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

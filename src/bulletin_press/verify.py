@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections.abc import Iterator
 
 import weasyprint
@@ -53,6 +54,43 @@ def check_completeness(issue: Issue, document: weasyprint.Document, settings: Ty
         elif wanted not in everywhere:
             shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
             findings.append(Finding(owner.pos, f"text missing from the PDF: '{shown}'; expected every text of the issue on a page"))
+    return findings
+
+
+def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, settings: Typography) -> list[Finding]:
+    """The written PDF's own text layer, as a reader's viewer copies it, holds every text of the issue.
+
+    Catches what the laid-out boxes cannot show: a glyph run whose text mapping was lost (a word
+    joiner inside —— merges the dashes into one glyph with no text). Running heads and folios are
+    taken out page by page so that a paragraph split across pages reads whole.
+    """
+    import pypdfium2  # already loaded for preview; here only when a PDF is written
+
+    margins: dict[int, list[str]] = {}
+    for number, box, margin in text_boxes(document):
+        if margin:
+            margins.setdefault(number, []).append(squash(box.text))
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        pages = []
+        for number in range(1, len(doc) + 1):
+            text = squash(doc[number - 1].get_textpage().get_text_range())
+            for head in margins.get(number, []):
+                at = text.rfind(head)  # drawn after the page's body
+                if head and at >= 0:
+                    text = text[:at] + text[at + len(head):]
+            pages.append(text)
+    finally:
+        doc.close()
+    whole = "".join(pages)
+    findings = []
+    for text, owner in issue.texts():
+        wanted = squash(plain_text(text, settings))
+        if wanted and wanted not in whole:
+            shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
+            findings.append(Finding(owner.pos, f"text missing from the PDF's text layer: '{shown}'; expected it to copy out "
+                                               "of the PDF as typed — an invisible character (joiner, control) or a font "
+                                               "without text mapping inside it breaks that"))
     return findings
 
 

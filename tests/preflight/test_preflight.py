@@ -103,3 +103,15 @@ def test_output_stays_in_build_whatever_the_publication_is_called(tmp_path: Path
     result = build(project, "x")
     assert result.pdf.parent == project.build / "x" and result.pdf.name.startswith("_.._evil")
     assert not (tmp_path / "evil-2024年第一期.pdf").exists()
+
+
+def test_text_lost_from_the_pdf_text_layer_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
+    """A joiner typed inside —— makes HarfBuzz merge the dashes into a glyph with no text mapping:
+    the laid-out boxes still hold the text, only the written PDF shows the loss."""
+    project = make_project(tmp_path, HEADER + BODY.format(text='"冰雪融化的屋脊—\\u2060—珠峰雪豹项目展"'))
+    with pytest.raises(BuildError) as e:
+        build(project, "x")
+    [lost] = [f for f in e.value.findings if "text layer" in f.message]
+    assert "text missing from the PDF's text layer: '冰雪融化的屋脊——珠峰雪豹项目展'" in lost.message
+    assert lost.pos.line == 20
+    assert not list((project.build / "x").glob("*.pdf")) and not list((project.build / "x").glob(".*part"))
