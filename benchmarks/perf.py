@@ -5,7 +5,7 @@ Usage: .venv/bin/python benchmarks/perf.py [ISSUE] [--runs N] [--scale 1,2,4,8]
 For the issue (default 2023-11), alternating whole processes, N runs each, medians:
   - `bulletin-press render ISSUE` (screen profile; photos already in the cache: a warm-up run first)
   - plain `weasyprint` on the exact HTML bulletin-press wrote (`--html`)
-  - a warm re-render inside one process (what `preview` does): the median of N renders after one
+  - a warm re-render inside one process, as `preview` does it: the median of N renders after one
   - Chromium headless print-to-PDF of the same HTML, where Chromium is installed
 with peak memory (max RSS) and PDF size for each, the ratios the targets are stated in, and the
 engine's own per-stage times (`--verbose`). Then the scaling figure: the issue's sections repeated
@@ -47,10 +47,10 @@ from pathlib import Path
 from bulletin_press.build import Options, build
 from bulletin_press.project import Project
 project, issue, runs = Project(Path(sys.argv[1]), Path(sys.argv[2])), sys.argv[3], int(sys.argv[4])
-build(project, issue, Options())
+build(project, issue, Options(preview=True))
 times = []
-for _ in range(runs):
-    start = time.perf_counter(); build(project, issue, Options()); times.append(time.perf_counter() - start)
+for _ in range(runs):  # exactly what `preview` does on each save
+    start = time.perf_counter(); build(project, issue, Options(preview=True)); times.append(time.perf_counter() - start)
 print(json.dumps({"times": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
