@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator
 
@@ -22,7 +23,8 @@ def squash(text: str) -> str:
     return IGNORABLE.sub("", text)
 
 
-def text_boxes(document: weasyprint.Document) -> Iterator[tuple[int, boxes.TextBox, bool]]:
+@lru_cache(maxsize=1)  # three checks read the same document: walk its boxes once
+def text_boxes(document: weasyprint.Document) -> tuple[tuple[int, boxes.TextBox, bool], ...]:
     """(page number, text box, in a page margin) for every laid-out text, in drawing order."""
 
     def walk(box: boxes.Box, margin: bool) -> Iterator[tuple[boxes.TextBox, bool]]:
@@ -32,14 +34,13 @@ def text_boxes(document: weasyprint.Document) -> Iterator[tuple[int, boxes.TextB
         for child in box.all_children() if isinstance(box, boxes.ParentBox) else ():
             yield from walk(child, margin)
 
-    for number, page in enumerate(document.pages, 1):
-        for box, margin in walk(page._page_box, False):
-            yield number, box, margin
+    return tuple((number, box, margin) for number, page in enumerate(document.pages, 1)
+                 for box, margin in walk(page._page_box, False))
 
 
 def check_completeness(issue: Issue, document: weasyprint.Document, settings: Typography) -> list[Finding]:
     """Every text of the YAML must be in the laid-out pages; a missing one is an error."""
-    laid_out = list(text_boxes(document))
+    laid_out = text_boxes(document)
     body = squash("".join(b.text for _, b, margin in laid_out if not margin))
     everywhere = body + squash("".join(b.text for _, b, margin in laid_out if margin))
     findings = []
