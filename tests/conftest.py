@@ -14,7 +14,7 @@ from bulletin_press.build import Options, Result, build
 from bulletin_press.project import Project
 from bulletin_press.content.model import Issue
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import squash
+from bulletin_press.verify import comparable, squash
 
 ROOT = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4
@@ -72,12 +72,12 @@ BRIEF_MARGINS = (20, 18)  # member-brief's page margins, mm
 
 def missing_and_out_of_order(issue: Issue, pages: list[PdfPage]) -> tuple[list[str], list[str]]:
     """Texts of the YAML (as typeset) not found in the PDF, and those found out of order."""
-    body = squash("".join(p.body() for p in pages))
-    margins = squash("".join(p.text(0, p.margins[0] - 1) + p.text(p.height - p.margins[1]) for p in pages))
+    body = comparable("".join(p.body() for p in pages))
+    margins = comparable("".join(p.text(0, p.margins[0] - 1) + p.text(p.height - p.margins[1]) for p in pages))
     everything = body + margins
     cursor, missing, out_of_order = 0, [], []
     for text, owner in issue.texts():
-        wanted = squash(plain_text(text))  # as typeset: punctuation widths normalised
+        wanted = comparable(plain_text(text))  # as typeset: punctuation widths normalised
         at = body.find(wanted, cursor)
         if at >= 0:
             cursor = at + len(wanted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator
@@ -17,10 +18,25 @@ from .diagnostics import Finding, Pos, Report
 
 # What the engine may add between characters without changing the text (spacing, joiners).
 IGNORABLE = re.compile(r"[\s\u2005\u200b\u2060]+")
+# A joiner typed inside a run of dashes or ellipses: HarfBuzz merges the marks into one glyph
+# that has no text mapping (the one cause of text-layer loss we know and can name).
+JOINED_MARKS = re.compile("[—―…][\u200c\u200d\u2060]+(?=[—―…])")
+
+
+# Hyphens that a text layer may add, drop or mark where a word breaks at a line end: WeasyPrint
+# draws a hyphenation point as its hyphenate-character (U+2010), PDFium reports a typed '-' at a
+# line end as U+FFFE and a generated hyphen as U+0002. Between two word characters (spacing
+# squashed) they are not compared, on either side.
+WORD_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u00ad\ufffe\u0002]+(?=\w)")
 
 
 def squash(text: str) -> str:
     return IGNORABLE.sub("", text)
+
+
+def comparable(text: str) -> str:
+    """The text as the checks compare it: no spacing or joiners, no hyphens inside words."""
+    return WORD_HYPHEN.sub("", squash(text))
 
 
 @lru_cache(maxsize=1)  # three checks read the same document: walk its boxes once
@@ -41,12 +57,12 @@ def text_boxes(document: weasyprint.Document) -> tuple[tuple[int, boxes.TextBox,
 def check_completeness(issue: Issue, document: weasyprint.Document, settings: Typography) -> list[Finding]:
     """Every text of the YAML must be in the laid-out pages; a missing one is an error."""
     laid_out = text_boxes(document)
-    body = squash("".join(b.text for _, b, margin in laid_out if not margin))
-    everywhere = body + squash("".join(b.text for _, b, margin in laid_out if margin))
+    body = comparable("".join(b.text for _, b, margin in laid_out if not margin))
+    everywhere = body + comparable("".join(b.text for _, b, margin in laid_out if margin))
     findings = []
     cursor = 0
     for text, owner in issue.texts():
-        wanted = squash(plain_text(text, settings))
+        wanted = comparable(plain_text(text, settings))
         if not wanted:
             continue
         at = body.find(wanted, cursor)
@@ -83,16 +99,33 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
             pages.append(text)
     finally:
         doc.close()
-    whole = "".join(pages)
+    whole = comparable("".join(pages))  # joined first: a word may break from one page to the next
     findings = []
     for text, owner in issue.texts():
-        wanted = squash(plain_text(text, settings))
+        typed = plain_text(text, settings)
+        wanted = comparable(typed)
         if wanted and wanted not in whole:
             shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
-            findings.append(Finding(owner.pos, f"text missing from the PDF's text layer: '{shown}'; expected it to copy out "
-                                               "of the PDF as typed — an invisible character (joiner, control) or a font "
-                                               "without text mapping inside it breaks that"))
+            findings.append(Finding(owner.pos, f"text missing from the PDF's text layer: '{shown}'; {_why(typed, wanted, whole)}"))
     return findings
+
+
+def _why(typed: str, wanted: str, whole: str) -> str:
+    """Where the copied text parts from the typed one, and the cause when it is known."""
+    lo, hi = 0, len(wanted)  # the longest beginning of `wanted` that the text layer holds
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if wanted[:mid] in whole else (lo, mid - 1)
+    at = whole.find(wanted[:lo]) + lo if lo else -1
+    got = whole[at : at + 6] if at >= 0 else ""
+    where = f"after '{wanted[max(0, lo - 8):lo]}' it copies out as '{got}', not '{wanted[lo:lo + 6]}'" if lo else \
+        f"it copies out differently from its first character '{wanted[:1]}'"
+    if joined := JOINED_MARKS.search(typed):
+        joiner = joined.group()[1]
+        return (f"{where} — the invisible U+{ord(joiner):04X} {unicodedata.name(joiner)} typed inside "
+                f"'{joined.group()[0]}{joined.group()[0]}' merges the marks into a glyph with no text; expected the marks "
+                "without it — delete it")
+    return f"{where}; expected it to copy out of the PDF as typed"
 
 
 def check_overflow(document: weasyprint.Document, report: Report, where: Pos) -> None:
