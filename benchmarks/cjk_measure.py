@@ -3,6 +3,7 @@
 Usage:
   .venv/bin/python benchmarks/cjk_measure.py FILE.pdf [FILE.pdf …]   # one row per PDF
   .venv/bin/python benchmarks/cjk_measure.py --issue 2023-11 [--runs 3]
+  .venv/bin/python benchmarks/cjk_measure.py --issue tests/corpus/2023-12 --runs 0   # any issue folder
 
 With --issue it renders the issue with bulletin-press (writing its HTML), lays out the same HTML
 with plain WeasyPrint, measures both side by side, and times the render with the justification
@@ -14,7 +15,11 @@ What it counts (body text: the body font at the body size; lines from the conten
 - forbidden: lines starting with a closing mark (、，。…) or ending with an opening one (（《“…);
 - lone: paragraph ends holding a single Han character (with its punctuation);
 - Han–Latin: boundaries between a Han character and a Latin letter or digit inside a line,
-  and how many of them have a gap of at least 0.15 em.
+  and how many of them have a gap of at least 0.15 em;
+- loose: lines of any size (body, captions, cells, boxes) whose median gap between adjacent Han
+  characters exceeds 0.15 em — the space justification spread beyond the glyphs' advances, as
+  when a line is stretched around an unbreakable URL (at least three Han pairs to judge; display
+  type of 12 pt and more, which a masthead tracks on purpose, left out).
 """
 
 from __future__ import annotations
@@ -32,11 +37,16 @@ from pathlib import Path
 import pdfplumber
 
 ROOT = Path(__file__).resolve().parent.parent
-HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")  # Ext B and later too
 LATIN = re.compile("[A-Za-z0-9]")
 NO_START = set("、，。；：！？）》」』】〕…%”’")
 NO_END = set("（《「『【〔“‘")
 INVISIBLE = {" ", "\u2060", "\u00a0", "\u3000", ""}
+LOOSE_EM = 0.15  # median Han–Han gap above which a line reads as letter-spaced
+LOOSE_MIN_PAIRS = 3
+LOOSE_MAX_SIZE = 12.0  # display type from here up (the masthead) is tracked on purpose
+# Page margins in pt (top, bottom) that hold the running head and folio, per layout.
+MARGINS = {"cega-bulletin": (62.0, 56.0), "member-brief": (57.0, 51.0)}
 
 
 @dataclass
@@ -69,15 +79,16 @@ class Figures:
     ragged_lines: list[str] = field(default_factory=list)
     boundaries: int = 0
     spaced: int = 0
+    loose: list[str] = field(default_factory=list)
 
     def row(self) -> str:
         pct = lambda n, d: f"{100 * n / d:5.1f} %" if d else "    –"  # noqa: E731
         return (f"{self.name:<34}{self.body_lines:>6}{pct(self.short, self.body_lines):>9}"
                 f"{pct(self.ragged, self.body_lines):>9}{len(self.forbidden):>10}{len(self.lone):>6}"
-                f"{self.boundaries:>7}{pct(self.spaced, self.boundaries):>9}")
+                f"{self.boundaries:>7}{pct(self.spaced, self.boundaries):>9}{len(self.loose):>7}")
 
 
-HEADER = f"{'':<34}{'body':>6}{'short':>9}{'ragged':>9}{'forbidden':>10}{'lone':>6}{'Han–L':>7}{'gap':>9}"
+HEADER = f"{'':<34}{'body':>6}{'short':>9}{'ragged':>9}{'forbidden':>10}{'lone':>6}{'Han–L':>7}{'gap':>9}{'loose':>7}"
 
 
 def lines_of(pdf_path: Path, top_margin: float, bottom_margin: float) -> list[Line]:
@@ -116,6 +127,8 @@ def measure(pdf_path: Path, name: str, body_size: float = 10.5, body_font: str =
             if (HAN.match(a["text"]) and LATIN.match(b["text"])) or (LATIN.match(a["text"]) and HAN.match(b["text"])):
                 figures.boundaries += 1
                 figures.spaced += (b["x0"] - a["x1"]) >= 0.15 * a["size"]
+        if (spread := han_spread(line)) is not None and spread > LOOSE_EM:
+            figures.loose.append(f"p{line.page} loose by {spread:.2f} em: {line.text[:16]}…{line.text[-8:]}")
 
     body = [ln for ln in lines if _is_body(ln, body_size, body_font)]
     figures.body_lines = len(body)
@@ -140,6 +153,13 @@ def measure(pdf_path: Path, name: str, body_size: float = 10.5, body_font: str =
     return figures
 
 
+def han_spread(line: Line) -> float | None:
+    """Median gap between adjacent Han characters of a line, in em; None with too few pairs."""
+    gaps = [(b["x0"] - a["x1"]) / a["size"] for a, b in zip(line.chars, line.chars[1:])
+            if HAN.match(a["text"]) and HAN.match(b["text"]) and a["size"] < LOOSE_MAX_SIZE]
+    return statistics.median(gaps) if len(gaps) >= LOOSE_MIN_PAIRS else None
+
+
 def _is_body(line: Line, size: float, font: str) -> bool:
     """Mostly the body size, and some of it in the body font (a bold lead-in may fill most of a line)."""
     sized = [c for c in line.chars if abs(c["size"] - size) < 0.05]
@@ -154,24 +174,36 @@ def _same_column(line: Line, left: float, indent: float) -> bool:
     return abs(line.x0 - left) < 1 or abs(line.x0 - left - indent) < 1
 
 
-def compare(issue: str, runs: int) -> None:
+def compare(issue: str, runs: int, verbose: bool = False) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from bulletin_press.build import Options, build
     from bulletin_press.cjk.filters import Typography
+    from bulletin_press.content.load import load_issue
     from bulletin_press.project import Project
 
+    if "/" in issue and not Path(issue, "issue.yaml").is_file() and (ROOT / issue / "issue.yaml").is_file():
+        issue = str(ROOT / issue)  # a folder named from the project root, wherever we run
+    folder = Project(ROOT).issue_folder(issue)
+    top, bottom = MARGINS.get(load_issue(folder).layout, MARGINS["cega-bulletin"])
     with tempfile.TemporaryDirectory() as tmp:
+        # An issue of issues/ renders into build/ as usual; any other folder (the test corpus) into
+        # the temporary folder, so that it never overwrites a real issue's PDF of the same id.
+        real = folder.parent == (ROOT / "issues").resolve()
         off = Typography(punctuation=False, autospace=False, joiners=False, compress=False, justify=False)
         raw = build(Project(ROOT, build_dir=Path(tmp)), issue, Options(typography=off)).pdf
-        result = build(Project(ROOT), issue, Options(html=True))
+        result = build(Project(ROOT, build_dir=None if real else Path(tmp) / "bp"), issue, Options(html=True))
         plain = Path(tmp) / "plain.pdf"
         subprocess.run([str(Path(sys.executable).parent / "weasyprint"), "--base-url",
-                        str(ROOT / "issues" / issue) + "/", str(result.html), str(plain)], check=True)
+                        str(folder) + "/", str(result.html), str(plain)], check=True)
         print(HEADER)
-        print(measure(result.pdf, "bulletin-press").row())
-        print(measure(plain, "plain WeasyPrint, same HTML").row())
-        print(measure(raw, "bulletin-press, CJK all off").row())
-
+        for pdf, name in ((result.pdf, "bulletin-press"), (plain, "plain WeasyPrint, same HTML"),
+                          (raw, "bulletin-press, CJK all off")):
+            figures = measure(pdf, name, top_margin=top, bottom_margin=bottom)
+            print(figures.row())
+            if verbose and name == "bulletin-press":
+                details(figures)
+    if runs < 1:
+        return
     # Justification on and off, same process, same issue, alternating.
     project = Project(ROOT, build_dir=Path(tempfile.mkdtemp()))  # keep build/ as the real render left it
     times: dict[bool, list[float]] = {True: [], False: []}
@@ -184,23 +216,38 @@ def compare(issue: str, runs: int) -> None:
     print(f"render with justification on {on:.2f} s, off {off:.2f} s, ratio {on / off:.3f} ({runs} runs each)")
 
 
+def details(figures: Figures) -> None:
+    for item in figures.forbidden + figures.lone + figures.ragged_lines + figures.loose:
+        print("   ", item)
+
+
+def margins(value: str) -> tuple[float, float]:
+    try:
+        top, bottom = (float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TOP,BOTTOM in pt, e.g. 62,56, not {value!r}") from None
+    return top, bottom
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("pdfs", nargs="*", type=Path)
-    p.add_argument("--issue")
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("-v", "--verbose", action="store_true", help="list each forbidden break and lone line")
+    p.add_argument("--issue", help="an issue id (2023-11) or an issue folder (tests/corpus/2023-12)")
+    p.add_argument("--runs", type=int, default=3, help="timing runs with justification on/off (0: none)")
+    p.add_argument("--margins", type=margins, default=MARGINS["cega-bulletin"], metavar="TOP,BOTTOM",
+                   help="for PDFs: the page margins in pt holding head and folio (member-brief: 57,51)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="list each forbidden break, lone line, ragged line and loose line")
     args = p.parse_args(argv)
     if args.issue:
-        compare(args.issue, args.runs)
+        compare(args.issue, args.runs, args.verbose)
         return 0
     print(HEADER)
     for pdf in args.pdfs:
-        figures = measure(pdf, pdf.name[:34])
+        figures = measure(pdf, pdf.name[:34], top_margin=args.margins[0], bottom_margin=args.margins[1])
         print(figures.row())
         if args.verbose:
-            for item in figures.forbidden + figures.lone + figures.ragged_lines:
-                print("   ", item)
+            details(figures)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Generate the stand-in photos and logos (`standin: true`) that issues name but the seed lost."""
+"""Generate the stand-in photos and logos (`standin: true`) that issues and the test corpus name."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ RASTER_EXTS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 SVG_EXTS = {".svg"}
 FONT_QUERY = "Noto Sans CJK SC:bold"
 FONT_FALLBACK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+# Folders whose <id>/issue.yaml files name stand-ins: the real issues, then the test corpus.
+ISSUE_FOLDERS = ("issues", "tests/corpus")
+# A photo's shape from the end of its file name (`…-portrait.jpg`); anything else is --size.
+SHAPES = {"-portrait": "portrait", "-pano": "panorama", "-panorama": "panorama"}
 
 
 class StandinError(Exception):
@@ -112,18 +116,34 @@ def collect_jobs(issue_files: list[Path]) -> list[Job]:
 
 
 def issue_files(root: Path, ids: list[str]) -> list[Path]:
+    """`ids` are issue ids (issues/<id>) or issue folders (tests/corpus/2023-12); none: every issue."""
     issues = root / "issues"
     if not issues.is_dir():
         raise StandinError(f"{issues} is not a folder (wrong --root?)")
     if not ids:
-        return sorted(issues.glob("*/issue.yaml"))
+        return [f for folder in ISSUE_FOLDERS for f in sorted((root / folder).glob("*/issue.yaml"))]
     files = []
     for issue_id in ids:
-        path = issues / issue_id / "issue.yaml"
-        if "/" in issue_id or issue_id in ("", ".", "..") or not path.is_file():
-            raise StandinError(f"no issue {issue_id!r}: {path} not found")
-        files.append(path)
+        by_id = issues / issue_id / "issue.yaml"
+        by_path = (root / issue_id / "issue.yaml", Path(issue_id) / "issue.yaml")
+        if "/" not in issue_id and issue_id not in ("", ".", "..") and by_id.is_file():
+            files.append(by_id)
+        elif found := next((p for p in by_path if issue_id and p.is_file()), None):
+            files.append(found)
+        else:
+            raise StandinError(f"no issue {issue_id!r}: neither {by_id} nor {by_path[0]} found")
     return files
+
+
+def shape_size(target: Path, size: tuple[int, int]) -> tuple[int, int]:
+    """The pixel size for a photo: --size, turned upright for `-portrait`, 3:1 for `-pano`."""
+    long, short = max(size), min(size)
+    shape = next((s for suffix, s in SHAPES.items() if target.stem.lower().endswith(suffix)), None)
+    if shape == "portrait":
+        return short, long
+    if shape == "panorama":
+        return long, max(32, long // 3)
+    return size
 
 
 # --- fonts -------------------------------------------------------------------------------------
@@ -372,7 +392,8 @@ def parse_size(value: str) -> tuple[int, int]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("issues", nargs="*", metavar="ISSUE", help="issue ids (default: every issues/*/issue.yaml)")
+    parser.add_argument("issues", nargs="*", metavar="ISSUE",
+                        help="issue ids or folders (default: every issues/*/ and tests/corpus/*/issue.yaml)")
     parser.add_argument(
         "--root",
         type=Path,
@@ -384,7 +405,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=parse_size,
         default=(4000, 3000),
         metavar="WxH",
-        help="pixel size of .jpg/.png stand-ins (default: 4000x3000, a camera photo)",
+        help="pixel size of .jpg/.png stand-ins (default: 4000x3000, a camera photo); a file named "
+        "…-portrait.jpg is drawn upright, …-pano.jpg three times as wide as high",
     )
     parser.add_argument("--force", action="store_true", help="regenerate files that already exist")
     return parser.parse_args(argv)
@@ -400,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         font = find_cjk_font() if any(j.target.suffix.lower() in RASTER_EXTS for j in todo) else None
         for job in todo:
             fmt = RASTER_EXTS.get(job.target.suffix.lower())
-            data = render_raster(job, args.size, fmt, font) if fmt and font else render_svg(job)
+            data = render_raster(job, shape_size(job.target, args.size), fmt, font) if fmt and font else render_svg(job)
             write_atomic(job.target, data)
     except StandinError as exc:
         print(f"make_standins: {exc}", file=sys.stderr)
