@@ -6,6 +6,7 @@ import re
 
 from bulletin_press.catalog import css_properties, css_properties_used
 from bulletin_press.content.blocks import REGISTRY
+from bulletin_press.fonts import resolve_fonts
 
 from .conftest import ROOT
 
@@ -21,7 +22,7 @@ def test_every_custom_property_is_documented() -> None:
 
 
 def test_every_documented_property_exists() -> None:
-    declared = set().union(*(css_properties(f) for f in FOLDERS)) | {"--font-body", "--font-heading"}
+    declared = set().union(*(css_properties(f) for f in FOLDERS)) | {f"--font-{role}" for role in resolve_fonts(ROOT / "fonts" / "fonts.yaml").roles}
     assert DOCUMENTED <= declared, sorted(DOCUMENTED - declared)
 
 

@@ -28,11 +28,18 @@ class Face:
 @dataclass(frozen=True)
 class Fonts:
     roles: dict[str, tuple[Face, ...]]
+    langs: dict[str, str] = dataclasses.field(default_factory=dict)  # role -> the language it sets (zh-Hant …)
+    fallbacks: tuple[str, ...] = ()  # the roles every text stack ends in, in order
 
     def css(self) -> str:
         """The roles as custom properties (--font-body …) that layouts use."""
         props = "".join(f'  --font-{role}: "{faces[0].family}";\n' for role, faces in self.roles.items())
         return ":root {\n" + props + "}\n"
+
+    def house(self, lang: str = "") -> list[str]:
+        """The roles that set text of this language group: its own (body-tc …), else the default ones."""
+        own = [role for role, group in self.langs.items() if lang and group.lower() == lang.lower()]
+        return own or [role for role in self.roles if role not in self.langs and role not in self.fallbacks]
 
 
 def resolve_fonts(fonts_yaml: Path, cache: Path | None = None) -> Fonts:
@@ -42,15 +49,17 @@ def resolve_fonts(fonts_yaml: Path, cache: Path | None = None) -> Fonts:
     stay as they are (two fc-list calls per face cost more than the rest of start-up).
     """
     if cache is not None:
-        found = remember(cache, "fonts", fonts_yaml, lambda: _as_json(_resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)))
-        roles = {role: tuple(Face(**face) for face in faces) for role, faces in found.items()}
+        found = remember(cache, "fonts", fonts_yaml, lambda: _as_json(_resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)),
+                         extra="roles-2")
+        roles = {role: tuple(Face(**face) for face in faces) for role, faces in found["roles"].items()}
         if all(Path(face.file).is_file() for faces in roles.values() for face in faces):
-            return Fonts(roles)
+            return Fonts(roles, found["langs"], tuple(found["fallbacks"]))
     return _resolve(fonts_yaml, fonts_yaml.stat().st_mtime_ns)
 
 
-def _as_json(fonts: Fonts) -> dict[str, list[dict]]:
-    return {role: [dataclasses.asdict(face) for face in faces] for role, faces in fonts.roles.items()}
+def _as_json(fonts: Fonts) -> dict[str, object]:
+    roles = {role: [dataclasses.asdict(face) for face in faces] for role, faces in fonts.roles.items()}
+    return {"roles": roles, "langs": fonts.langs, "fallbacks": list(fonts.fallbacks)}
 
 
 @lru_cache(maxsize=8)
@@ -59,8 +68,11 @@ def _resolve(fonts_yaml: Path, _mtime: int) -> Fonts:
     try:
         spec = yaml.safe_load(fonts_yaml.read_text(encoding="utf-8"))["roles"]
         wanted = {role: (r["family"], r.get("package", ""), tuple(r.get("weights", [400]))) for role, r in spec.items()}
+        langs = {role: str(r["lang"]) for role, r in spec.items() if r.get("lang")}
+        fallbacks = tuple(role for role, r in spec.items() if r.get("fallback"))
     except (yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
-        raise BuildError([Finding(Pos(shown), f"cannot read fonts ({e}); expected roles: {{name: {{family, package, weights}}}}")])
+        raise BuildError([Finding(Pos(shown), f"cannot read fonts ({e}); expected roles: "
+                                              "{name: {family, package, weights, lang?, fallback?}}")])
     if not shutil.which("fc-list"):
         raise BuildError([Finding(Pos(shown), "fontconfig's fc-list is missing; install the Debian package fontconfig")])
     problems: list[Finding] = []
@@ -77,12 +89,12 @@ def _resolve(fonts_yaml: Path, _mtime: int) -> Fonts:
         roles[role] = tuple(faces)
     if problems:
         raise BuildError(problems)
-    return Fonts(roles)
+    return Fonts(roles, langs, fallbacks)
 
 
 def _find_face(family: str, weight: int) -> Face | None:
     out = subprocess.run(
-        ["fc-list", f":family={family}:weight={FC_WEIGHT.get(weight, 80)}", "--format", "%{file}\t%{index}\n"],
+        ["fc-list", f":family={family}:weight={FC_WEIGHT.get(weight, 80)}:slant=0:width=100", "--format", "%{file}\t%{index}\n"],
         capture_output=True, text=True, check=False,
     ).stdout
     for line in out.splitlines():

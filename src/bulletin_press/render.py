@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from . import colour_glyphs
 from .cjk import justify as cjk_justify
 from .diagnostics import Pos, Report, relpath
 
@@ -61,6 +62,7 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
            **options: object) -> weasyprint.Document:
     """Lay out the HTML into pages (fonts configured once per process, kept warm)."""
     global _FONT_CONFIG
+    colour_glyphs.install()  # emoji copy out of the PDF as typed
     if justify:
         cjk_justify.install()
     else:

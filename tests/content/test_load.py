@@ -50,7 +50,7 @@ BROKEN = [
     ("unknown block type", GOOD_BODY.replace("type: article", "type: artcle"), "16:15", "unknown block type 'artcle'; expected one of: "),
     ("top-level block in a body", GOOD_BODY.replace("type: article", "type: about"), "16:15", "'about' cannot stand here"),
     ("missing title", GOOD_BODY.replace("        title: 标题\n", ""), "16:9", "missing field 'title'; expected text"),
-    ("unknown field", GOOD_BODY.replace("title: 标题", "titel: 标题"), "17:9", "unknown field 'titel'; expected one of: title, meta, published, source, body"),
+    ("unknown field", GOOD_BODY.replace("title: 标题", "titel: 标题"), "17:9", "unknown field 'titel'; expected one of: title, meta, published, source, lang, body"),
     ("block without type", GOOD_BODY.replace("      - type: article\n        title", "      - title"), "16:9", "block has no 'type'"),
     ("body is not a list", GOOD_BODY.replace("        body:\n          - 一段文字。", "        body: 一段文字。"), "18:15", "expected a list of blocks"),
     ("unclosed bold", GOOD_BODY.replace("一段文字。", "一段**文字。"), "19:15", "unclosed '**'"),

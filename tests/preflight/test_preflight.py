@@ -29,19 +29,48 @@ def test_check_on_the_real_issue_lists_only_the_lost_links(monkeypatch: pytest.M
 
 
 def test_glyph_outside_the_house_fonts_names_the_fallback(tmp_path: Path) -> None:
-    project = make_project(tmp_path, HEADER + BODY.format(text="亚美尼亚字母Ա。"))
+    # ⍉ (APL) is in DejaVu Sans Mono only: installed, but no role of fonts/fonts.yaml
+    project = make_project(tmp_path, HEADER + BODY.format(text="APL符号⍉。"))
     result = build(project, "x", Options(dry_run=True))
-    [finding] = [f for f in result.report.warnings if "U+0531" in f.message]
-    assert "character 'Ա' (U+0531) is not in Noto" in finding.message and "drawn in DejaVu Sans" in finding.message
+    [finding] = [f for f in result.report.warnings if "U+2349" in f.message]
+    assert "character '⍉' (U+2349) is not in Noto" in finding.message and "drawn in DejaVu Sans Mono" in finding.message
     assert finding.pos.line == 20
 
 
 def test_glyph_in_no_font_is_an_error(tmp_path: Path) -> None:
-    project = make_project(tmp_path, HEADER + BODY.format(text="切罗基字母Ꭰ。"))
+    project = make_project(tmp_path, HEADER + BODY.format(text="切罗基字母Ꭰ，私用区\U0010FFFD。"))
     with pytest.raises(BuildError) as e:
         build(project, "x")
-    assert any("U+13A0) is in no installed font and would print as a blank box" in str(f) for f in e.value.findings)
+    messages = [str(f) for f in e.value.findings]
+    for code in ("U+13A0", "U+10FFFD"):
+        assert any(f"{code}) is in no installed font and would print as a blank box" in m for m in messages), messages
     assert not (project.build / "x").exists() or not list((project.build / "x").glob("*.pdf"))
+
+
+def test_emoji_and_symbols_of_declared_fallbacks_are_no_finding(tmp_path: Path) -> None:
+    """🌱 is only in Noto Color Emoji, ₂ and ‱ only in DejaVu Sans: both roles of fonts/fonts.yaml."""
+    project = make_project(tmp_path, HEADER + BODY.format(text="环保🌱行动😀，CO₂ 减排 3‱ ❤️ 👍🏽。"))
+    result = build(project, "x", Options(dry_run=True))
+    assert not [f for f in result.report.findings if "character" in f.message], result.report.findings
+
+
+def test_traditional_article_is_checked_against_the_tc_faces(tmp_path: Path) -> None:
+    from bulletin_press.fonts import resolve_fonts
+    from bulletin_press.preflight import check_glyphs
+    from bulletin_press.cjk.filters import Typography
+    from bulletin_press.content.load import load_issue
+
+    yaml = HEADER + BODY.format(text="這是繁體。").replace("        body:\n", "        lang: zh-Hant\n        body:\n", 1)
+    project = make_project(tmp_path, yaml)
+    issue = load_issue(project.issues / "x")
+    fonts = resolve_fonts(project.fonts / "fonts.yaml")
+    # A fonts.yaml whose TC role is a face without Han: the zh-Hant article's characters are reported against it.
+    latin_only = fonts.roles["symbols"]
+    broken = type(fonts)({**fonts.roles, "body-tc": latin_only, "heading-tc": latin_only}, fonts.langs, fonts.fallbacks)
+    messages = [f.message for f in check_glyphs(issue, broken, Typography())]
+    assert any("character '這' (U+9019) is not in DejaVu Sans 400" in m for m in messages), messages
+    assert not any("'栏'" in m for m in messages), messages  # the section around it is SC
+    assert check_glyphs(issue, fonts, Typography()) == []
 
 
 def test_low_resolution_photo(tmp_path: Path) -> None:

@@ -169,13 +169,34 @@ class Notice(Block):
     lines: tuple[Text, ...]
 
 
+# The languages an article may be set in, and the group whose fonts and rules set it (fonts.yaml
+# `lang:`, base.css :lang()). An issue is in Simplified Chinese (zh-CN) unless an article says otherwise.
+LANGUAGES = {
+    "zh-Hans": "zh-Hans", "zh-CN": "zh-Hans", "zh-SG": "zh-Hans",
+    "zh-Hant": "zh-Hant", "zh-TW": "zh-Hant",
+    "zh-HK": "zh-HK",
+    "en": "en", "en-GB": "en", "en-US": "en",
+}
+
+
+def language_group(tag: str | None) -> str:
+    """The group of a language tag, matched without regard to case as BCP 47 asks; '' when unknown or unset."""
+    return next((group for name, group in LANGUAGES.items() if tag and name.lower() == tag.lower()), "")
+
+
 @block("article")
 class Article(Block):
     title: Text
     meta: Text | None = None
     published: dt.datetime | None = None  # shown with `source` as the meta line
     source: Text | None = None
+    lang: str | None = None  # the language of its text when not the issue's (zh-Hant, zh-HK, en …)
     body: tuple[Block, ...]
+
+    def problems(self) -> list[str]:
+        if self.lang is not None and not language_group(self.lang):
+            return [f"unknown language '{self.lang}'; expected one of: {', '.join(LANGUAGES)}"]
+        return []
 
 
 @dataclass(frozen=True, kw_only=True)

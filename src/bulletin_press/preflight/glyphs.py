@@ -1,14 +1,16 @@
-"""Glyph coverage: every character of the issue is in the house fonts, or we say which font will stand in."""
+"""Glyph coverage: every character of the issue is in the house fonts or a declared fallback, or we say which font will stand in."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 from ..cjk.filters import Typography
-from ..content.model import Issue
+from ..content.blocks import Article, language_group
+from ..content.model import Issue, Text, Value
 from ..diagnostics import Finding
 from ..filecache import remember_codepoints
 from ..fonts import Fonts
@@ -23,20 +25,22 @@ def _cmap(file: str, index: int) -> frozenset[int]:
 
 
 def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path | None = None) -> list[Finding]:
-    """A character missing from a house face is a warning naming the fallback; from every font, an error."""
-    faces = [face for faces in fonts.roles.values() for face in faces]
+    """A character the house faces of its language lack is fine in a declared fallback (symbols, emoji);
+    otherwise a warning naming the system font that will stand in, or an error when no font has it."""
     cmaps = {face: remember_codepoints(cache, Path(face.file), face.index, lambda f=face: _cmap(f.file, f.index))
-             for face in faces}
+             for faces in fonts.roles.values() for face in faces}
+    fallback_faces = [face for role in fonts.fallbacks for face in fonts.roles[role]]
     findings: list[Finding] = []
-    reported: set[str] = set()
-    for text, owner in issue.texts():
+    reported: set[tuple[str, str]] = set()
+    for text, owner, lang in _texts(issue, ""):
+        faces = [face for role in fonts.house(lang) for face in fonts.roles[role]]
         for ch in plain_text(text, settings):
-            if ch in reported or ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"):
+            if (ch, lang) in reported or ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"):
                 continue  # joiners and spaces draw nothing
             lacking = [face for face in faces if ord(ch) not in cmaps[face]]
-            if not lacking:
+            if not lacking or any(ord(ch) in cmaps[face] for face in fallback_faces):
                 continue
-            reported.add(ch)
+            reported.add((ch, lang))
             fallback = _fallback(ch)
             where = ", ".join(sorted({f"{f.family} {f.weight}" for f in lacking}))
             if fallback:
@@ -46,6 +50,24 @@ def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path |
                 findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is in no installed font and would print as a "
                                                    f"blank box; expected a character the house fonts have — replace it"))
     return findings
+
+
+def _texts(value: Value, lang: str) -> Iterator[tuple[Text, Value, str]]:
+    """Every text with its holder and the language group it is set in (an article's `lang:`)."""
+    if isinstance(value, Article) and value.lang:
+        lang = language_group(value.lang)
+    for name in value.__dataclass_fields__:
+        yield from _field(getattr(value, name), value, lang)
+
+
+def _field(item: object, owner: Value, lang: str) -> Iterator[tuple[Text, Value, str]]:
+    if isinstance(item, Text):
+        yield item, owner, lang
+    elif isinstance(item, Value):
+        yield from _texts(item, lang)
+    elif isinstance(item, tuple):
+        for part in item:
+            yield from _field(part, owner, lang)
 
 
 @lru_cache(maxsize=256)
