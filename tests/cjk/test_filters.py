@@ -97,7 +97,7 @@ def test_halt_wraps_the_mark_whose_blank_falls_between() -> None:
 
 
 CHARS = st.sampled_from(list("中文字报会，。、：；？！（）“”‘’《》—…·～()[],:;?!. 0123456789ABCabc@/-_\"'")
-                        + ["http://a.b/c", "x@y.org", "www.a.org/b-c?d=1", "...", "。。。", "\u2060", "\u200b"])
+                        + ["http://a.b/c", "x@y.org", "x.y@z.org", "www.a.org/b-c?d=1", "...", "。。。", "\u2060", "\u200b"])
 TEXTS = st.lists(CHARS, max_size=40).map("".join)
 WIDTH = str.maketrans("，：；？！（）“”‘’", ",:;?!()\"\"''")
 

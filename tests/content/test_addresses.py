@@ -15,6 +15,8 @@ from bulletin_press.content.addresses import ZWSP, breakable, find
     ("see https://en.wikipedia.org/wiki/A_(b).", "https://en.wikipedia.org/wiki/A_(b)", "https://en.wikipedia.org/wiki/A_(b)"),
     ("网址：www.cega.org.cn，欢迎", "www.cega.org.cn", "https://www.cega.org.cn"),
     ("邮箱wjzhao@geichina.org。", "wjzhao@geichina.org", "mailto:wjzhao@geichina.org"),
+    ("等等...a.b@c.org", "a.b@c.org", "mailto:a.b@c.org"),
+    ("等等...https://a.org/x", "https://a.org/x", "https://a.org/x"),
     ("http://a.org/?q=1&r=2#top'", "http://a.org/?q=1&r=2#top", "http://a.org/?q=1&r=2#top"),
 ])
 def test_found_without_trailing_punctuation(text: str, shown: str, href: str) -> None:

@@ -19,7 +19,7 @@ IS_LATIN = re.compile(f"[{LATIN}]")
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 QUOTES = {'"': "“”", "'": "‘’"}
 # An ellipsis typed as dots, ideographic full stops or a single …, alone (never part of a longer run of stops).
-ELLIPSIS = re.compile(r"(?<![.。])(?:\.\.\.|。。。|…)+(?![.。])")
+ELLIPSIS = re.compile(r"(?:\.\.\.|。。。|…)+")
 SPACE_BETWEEN = re.compile(f"(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])")
 # Pango lets these start a line; a WORD JOINER before a run of them keeps it with what precedes.
 # Never inside the run: a joiner between two dashes breaks the PDF's text mapping of ——.
@@ -55,10 +55,16 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
     def free(i: int) -> bool:  # character i is not part of an address
         return not any(a <= i < b for a, b in protected)
 
-    if settings.punctuation:
-        text = normalize_punctuation(text, free)
-    if settings.quotes:
-        text = curl_quotes(text, free)
+    # Each pass only turns marks full-width or curly, and one may give the next its Chinese
+    # context (`中"",` → `中“”,` → `中“”，`): repeat until nothing changes, so that filtering is stable.
+    while settings.punctuation or settings.quotes:
+        before = text
+        if settings.punctuation:
+            text = normalize_punctuation(text, free)
+        if settings.quotes:
+            text = curl_quotes(text, free)
+        if text == before:
+            break
     cells = ellipses(text, free) if settings.ellipsis else list(text)  # what each typed character became
     text = "".join(cells)
     starts = [0, *accumulate(len(c) for c in cells)]
@@ -144,6 +150,8 @@ def ellipses(text: str, free=lambda i: True) -> list[str]:
         a, b = m.span()
         if m.group() == "……" or not all(free(k) for k in range(a, b)):
             continue
+        if _neighbour(text, a, -1) in (".", "。") or _neighbour(text, b - 1, 1) in (".", "。"):
+            continue  # part of a longer run of stops: not an ellipsis we know
         chinese = "。" in m.group() or CJK_CONTEXT.match(_neighbour(text, a, -1)) or CJK_CONTEXT.match(_neighbour(text, b - 1, 1))
         if chinese:
             cells[a:b] = ["……"] + [""] * (b - a - 1)

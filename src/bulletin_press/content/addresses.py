@@ -12,8 +12,10 @@ INVISIBLE = ZWSP + WJ
 
 # ASCII only: an address ends at the first Han character, full-width mark or space
 # (`见https://a.org/x。` links `https://a.org/x`). Internationalised paths are not recognised.
-URL = re.compile(r"(?<![A-Za-z0-9.@_-])(?:https?://[A-Za-z0-9]|www\.[A-Za-z0-9-]+\.[A-Za-z])[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])")
+# Not after a letter, digit or `@_-` (`xhttps://`, `a@www.b.org`); after a dot it is, so that an
+# ellipsis typed before an address (`见...https://a.org`) changes nothing about it.
+URL = re.compile(r"(?<![A-Za-z0-9@_-])(?:https?://[A-Za-z0-9]|www\.[A-Za-z0-9-]+\.[A-Za-z])[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+EMAIL = re.compile(r"(?<![A-Za-z0-9_%+-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])")
 ADDRESS = re.compile(f"{URL.pattern}|{EMAIL.pattern}")
 TRAILING = ".,:;!?'\"*"  # typed after an address, not part of it (`见 https://a.org/x.`)
 PAIRS = {")": "(", "]": "["}
