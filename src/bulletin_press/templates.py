@@ -98,7 +98,7 @@ def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment
             "count": numerals.count}
     env.filters.update({name: _filtered(fn, settings) for name, fn in made.items()})
     env.filters.update(
-        inline=lambda text: inline_html(text, settings),
+        inline=lambda text, autolink=True: inline_html(text, settings, autolink=autolink),
         paragraph=lambda text: inline_html(text, settings, paragraph=True),
         css_string=css_string,
     )

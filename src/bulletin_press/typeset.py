@@ -8,22 +8,30 @@ from typing import Iterator
 from markupsafe import Markup, escape
 
 from .cjk.filters import Typography, filter_text, halt_spans
-from .content import inline
+from .content import addresses, inline
 
 DEFAULT = Typography()
 
 
 @lru_cache(maxsize=16384)
-def inline_html(text: str, settings: Typography = DEFAULT, paragraph: bool = False) -> Markup:
-    """Inline markup → HTML. Everything but the three marks is escaped: `<b>` prints as typed."""
+def inline_html(text: str, settings: Typography = DEFAULT, paragraph: bool = False, autolink: bool = True) -> Markup:
+    """Inline markup → HTML. Everything but the three marks is escaped: `<b>` prints as typed.
+
+    A web or e-mail address typed in the text becomes a link, as if written [addr](addr);
+    `autolink=False` where the template puts the text inside a link of its own (no nested links).
+    """
     spans = inline.parse(text)
     filtered = iter(filter_text(list(_leaves(spans)), settings, paragraph))
-    return Markup("".join(_html(span, filtered, settings) for span in spans))
+    return Markup("".join(_html(span, filtered, settings, autolink) for span in spans))
 
 
 @lru_cache(maxsize=16384)
 def plain_text(text: str, settings: Typography = DEFAULT, paragraph: bool = False) -> str:
-    """The text as the reader sees it on the page: marks removed, filters applied."""
+    """The text as the reader sees it on the page: marks removed, filters applied.
+
+    Break opportunities (U+200B) and joiners (U+2060) inside it draw nothing and never reach the
+    PDF's text layer; compare with `verify.squash`.
+    """
     return "".join(filter_text(list(_leaves(inline.parse(text))), settings, paragraph))
 
 
@@ -35,11 +43,11 @@ def _leaves(spans: tuple[inline.Span, ...]) -> Iterator[str]:
             yield from _leaves(span.children)
 
 
-def _html(span: inline.Span, filtered: Iterator[str], settings: Typography) -> str:
+def _html(span: inline.Span, filtered: Iterator[str], settings: Typography, autolink: bool) -> str:
     if span.kind == "text":
-        text = str(escape(next(filtered)))
-        return halt_spans(text) if settings.compress else text
-    inner = "".join(_html(c, filtered, settings) for c in span.children)
+        return _text(next(filtered), settings, autolink)
+    inside = autolink and span.kind != "link"  # never a link inside a link
+    inner = "".join(_html(c, filtered, settings, inside) for c in span.children)
     if span.kind == "strong":
         return f"<strong>{inner}</strong>"
     if span.kind == "em":
@@ -47,3 +55,22 @@ def _html(span: inline.Span, filtered: Iterator[str], settings: Typography) -> s
     if span.url == "#":  # the address was lost: look like a link, lead nowhere
         return f'<span class="link link-missing">{inner}</span>'
     return f'<a href="{escape(span.url)}">{inner}</a>'
+
+
+def _text(text: str, settings: Typography, autolink: bool) -> str:
+    """A filtered text node: its addresses as links (class `address`: they may break anywhere at
+    worst, see base.css), the rest with its punctuation compressed."""
+    out, at = [], 0
+    for address in addresses.find(text):
+        out.append(_marks(text[at : address.start], settings))
+        shown = escape(text[address.start : address.end])
+        out.append(f'<a class="address" href="{escape(address.href)}">{shown}</a>' if autolink
+                   else f'<span class="address">{shown}</span>')
+        at = address.end
+    out.append(_marks(text[at:], settings))
+    return "".join(out)
+
+
+def _marks(text: str, settings: Typography) -> str:
+    escaped = str(escape(text))
+    return halt_spans(escaped) if settings.compress else escaped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings, strategies as st
 
 from bulletin_press.cjk.filters import Typography, filter_text, halt_spans, normalize_punctuation, strip_added
@@ -12,6 +14,11 @@ ON = Typography()
 
 def run(text: str, paragraph: bool = False) -> str:
     return filter_text([text], ON, paragraph)[0]
+
+
+def seen(text: str) -> str:
+    """What the reader sees: break opportunities and joiners draw nothing."""
+    return text.replace("\u200b", "").replace("\u2060", "")
 
 
 def test_half_width_punctuation_in_chinese_context() -> None:
@@ -29,7 +36,21 @@ def test_latin_context_is_left_alone() -> None:
 def test_han_latin_spacing() -> None:
     assert run("11月20号到24号，CEGA成员") == "11 月 20 号到 24 号，CEGA 成员"
     assert run("CEGA 成员") == "CEGA 成员"  # a space already there is kept, not doubled
-    assert run("邮箱：wjzhao@geichina.org，见https://example.org/a?b=1,2") == "邮箱：wjzhao@geichina.org，见 https://example.org/a?b=1,2"
+    assert seen(run("邮箱：wjzhao@geichina.org，见https://example.org/a?b=1,2")) == "邮箱：wjzhao@geichina.org，见 https://example.org/a?b=1,2"
+    assert seen(run("联系wjzhao@geichina.org获取")) == "联系 wjzhao@geichina.org 获取"  # not 联系wjzhao@… as one address
+
+
+def test_addresses_break_after_slashes_and_before_marks_and_never_after_a_hyphen() -> None:
+    Z, J = "\u200b", "\u2060"
+    assert run("见https://a.org/x-y_z?b=1&c=2#d。") == f"见 https://{Z}a{Z}.org/{Z}x{Z}-{J}y{Z}_z{Z}?{J}b{Z}=1{Z}&c{Z}=2{Z}#d。"
+    assert run("写信给wj.zhao@gei-china.org。") == f"写信给 wj{Z}.zhao{Z}@gei{Z}-{J}china{Z}.org。"
+    assert run("www.a.org/b//c") == f"www{Z}.a{Z}.org/{Z}b//{Z}c"  # after //, never between the slashes
+
+
+def test_addresses_are_never_filtered_inside() -> None:
+    for url in ["https://a.org/x,y(z)", "https://a.org/\"q\"", "https://a.org/...", "https://a.org/it's"]:
+        assert seen(run(f"见{url} 中")).startswith(f"见 {url.split(chr(34))[0]}"), url
+
 
 
 def test_spacing_across_inline_marks() -> None:
@@ -43,8 +64,30 @@ def test_joiners_keep_marks_off_line_starts_and_no_lone_last_character() -> None
 
 
 def test_switches() -> None:
-    off = Typography(punctuation=False, autospace=False, joiners=False)
-    assert filter_text(["基金会(简称),是CEGA——"], off, True) == ["基金会(简称),是CEGA——"]
+    off = Typography(punctuation=False, autospace=False, joiners=False, quotes=False, ellipsis=False)
+    assert filter_text(['基金会(简称),是"CEGA"...——'], off, True) == ['基金会(简称),是"CEGA"...——']
+
+
+def test_straight_quotes_curl_in_chinese_context() -> None:
+    assert run('他说"好"，\'对\'。') == "他说“好”，‘对’。"
+    assert run('"CEGA"成员') == "“CEGA”成员"  # Latin inside, Han right outside: Chinese context
+    assert run('参加"Earth Hour"活动') == "参加“Earth Hour”活动"
+    assert filter_text(['"', "中国角", '"'], ON) == ["“", "中国角", "”"]  # across inline marks
+    assert run('"甲"和"乙"') == "“甲”和“乙”"  # open and close alternate
+
+
+def test_latin_quotes_apostrophes_and_primes_stay() -> None:
+    for text in ['He said "hello"', "it's", "CEGA's members", "5'10\"", 'the members\' "work"',
+                 '身高5\'10"的人', '一个"没有配对的引号', "'Tis"]:
+        assert seen(run(text)).replace(" ", "") == text.replace(" ", ""), text
+
+
+def test_ellipses_in_chinese_context() -> None:
+    for typed in ["等等...", "等等。。。", "等等…", "等等……", "等等......", "等等。。。。。。", "等等...…"]:
+        assert seen(run(typed)) == "等等……", typed
+    assert seen(run("。。。")) == "……"  # ideographic stops are Chinese by themselves
+    for text in ["Wait...", "1...10", "等等....", "等等。。"]:  # Latin, or not an ellipsis: left alone
+        assert seen(run(text)) == text, text
 
 
 def test_halt_wraps_the_mark_whose_blank_falls_between() -> None:
@@ -53,9 +96,15 @@ def test_halt_wraps_the_mark_whose_blank_falls_between() -> None:
     assert halt_spans("（《书》）") == '（<span class="halt">《</span>书<span class="halt">》</span>）'
 
 
-CHARS = st.sampled_from(list("中文字报会，。、：；？！（）“”《》—…·～()[],:;?!. 0123456789ABCabc@/-_") + ["http://a.b/c", "x@y.org"])
+CHARS = st.sampled_from(list("中文字报会，。、：；？！（）“”‘’《》—…·～()[],:;?!. 0123456789ABCabc@/-_\"'")
+                        + ["http://a.b/c", "x@y.org", "x.y@z.org", "www.a.org/b-c?d=1", "...", "。。。", "\u2060", "\u200b"])
 TEXTS = st.lists(CHARS, max_size=40).map("".join)
-WIDTH = str.maketrans("，：；？！（）", ",:;?!()")
+WIDTH = str.maketrans("，：；？！（）“”‘’", ",:;?!()\"\"''")
+
+
+def marks(text: str) -> str:
+    """The text with punctuation widths, quote shapes and ellipsis spellings made one."""
+    return re.sub(r"(?:\.\.\.|。。。|…)+", "…", strip_added(text).translate(WIDTH))
 
 
 @settings(max_examples=300, deadline=None)
@@ -63,11 +112,11 @@ WIDTH = str.maketrans("，：；？！（）", ",:;?!()")
 def test_filters_only_add_spacing_and_only_change_punctuation_width(parts: list[str], paragraph: bool) -> None:
     out = filter_text(parts, ON, paragraph)
     assert len(out) == len(parts)
-    # Nothing lost, added or reordered but the spacing and joiners the filters insert …
-    assert strip_added("".join(out)).translate(WIDTH) == strip_added("".join(parts)).translate(WIDTH)
-    # … and only U+0020 and U+2060 are added.
-    assert len("".join(out)) - len("".join(parts)) == sum("".join(out).count(c) for c in " \u2060") - sum(
-        "".join(parts).count(c) for c in " \u2060")
+    # Nothing lost, added or reordered but the spacing, joiners and break opportunities the filters
+    # insert; marks change only width, quote shape or ellipsis spelling …
+    assert marks("".join(out)) == marks("".join(parts))
+    # … and none of what they may add is ever taken away.
+    assert all("".join(out).count(c) >= "".join(parts).count(c) for c in " \u2060\u200b")
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,9 +1,12 @@
-"""Text filters for Chinese on text nodes only: punctuation width, Han–Latin spacing, line-break joiners."""
+"""Text filters for Chinese on text nodes only: punctuation, quotes, Han–Latin spacing, line-break joiners."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
+
+from ..content import addresses
 
 HAN = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 LATIN = "A-Za-z0-9\u00c0-\u024f"
@@ -12,16 +15,18 @@ CLOSING = "，。、；：？！）》」』】〕”’"  # blank on the right
 OPENING = "（《「『【〔“‘"  # blank on the left
 CJK_CONTEXT = re.compile(f"[{HAN}{CLOSING}{OPENING}\u3000-\u303f\uff00-\uffef]")
 IS_HAN = re.compile(f"[{HAN}]")
-# Never touched: web and e-mail addresses typed in running text.
-PROTECTED = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+IS_LATIN = re.compile(f"[{LATIN}]")
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+QUOTES = {'"': "“”", "'": "‘’"}
+# An ellipsis typed as dots, ideographic full stops or a single …, alone (never part of a longer run of stops).
+ELLIPSIS = re.compile(r"(?:\.\.\.|。。。|…)+")
 SPACE_BETWEEN = re.compile(f"(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])")
 # Pango lets these start a line; a WORD JOINER before a run of them keeps it with what precedes.
 # Never inside the run: a joiner between two dashes breaks the PDF's text mapping of ——.
 NO_LINE_START = re.compile("(?<=[^\\s\u2060·～—…])(?=[·～—…])")
 WJ = "\u2060"
-# The spacing and joiners the filters may add; everything else in the text is kept as typed.
-ADDED = " \u2060"
+# The spacing, joiners and break opportunities the filters may add; everything else is kept as typed.
+ADDED = " \u2060\u200b"
 
 
 @dataclass(frozen=True)
@@ -33,37 +38,60 @@ class Typography:
     joiners: bool = True  # keep · ～ — … off line starts; no lone last-line character
     compress: bool = True  # adjacent punctuation set at 1.5 em (the fonts' halt feature)
     justify: bool = True  # inter-character justification (cjk/justify.py)
+    quotes: bool = True  # straight "…" '…' → “…” ‘…’ in Chinese context
+    ellipsis: bool = True  # ... 。。。 … → …… in Chinese context
 
 
 def filter_text(parts: list[str], settings: Typography, paragraph: bool = False) -> list[str]:
     """Filter the text nodes of one text field, seen as one string across their boundaries.
 
     `parts` are the text nodes in order (plain text, inline marks between them); the result has
-    the same number of parts. Only spacing and joiners are added; punctuation is replaced in place.
+    the same number of parts. Marks are replaced in place (an ellipsis may change length); only
+    spacing, joiners and, inside web and e-mail addresses, break opportunities are added.
     """
     text = "".join(parts)
-    protected = [m.span() for m in PROTECTED.finditer(text)]
+    protected = [(a.start, a.end) for a in addresses.find(text)]
 
     def free(i: int) -> bool:  # character i is not part of an address
         return not any(a <= i < b for a, b in protected)
 
+    # Each pass only turns marks full-width or curly, and one may give the next its Chinese
+    # context (`中"",` → `中“”,` → `中“”，`): repeat until nothing changes, so that filtering is stable.
+    while settings.punctuation or settings.quotes:
+        before = text
+        if settings.punctuation:
+            text = normalize_punctuation(text, free)
+        if settings.quotes:
+            text = curl_quotes(text, free)
+        if text == before:
+            break
+    cells = ellipses(text, free) if settings.ellipsis else list(text)  # what each typed character became
+    text = "".join(cells)
+    starts = [0, *accumulate(len(c) for c in cells)]
+    protected = [(starts[a], starts[b]) for a, b in protected]
+
     def between(i: int) -> bool:  # a gap before character i that does not cut an address
         return not any(a < i < b for a, b in protected)
 
-    if settings.punctuation:
-        text = normalize_punctuation(text, free)
     inserts: dict[int, str] = {}
+
+    def insert(at: int, what: str) -> None:
+        inserts[at] = inserts.get(at, "") + what
+
     if settings.autospace:
         for m in SPACE_BETWEEN.finditer(text):
             if between(m.start()):
-                inserts[m.start()] = inserts.get(m.start(), "") + " "
+                insert(m.start(), " ")
     if settings.joiners:
         for m in NO_LINE_START.finditer(text):
             if between(m.start()):
-                inserts[m.start()] = inserts.get(m.start(), "") + WJ
+                insert(m.start(), WJ)
         if paragraph and (at := _last_line_bind(text)) is not None:
-            inserts[at] = inserts.get(at, "") + WJ
-    return _split_back(text, parts, inserts)
+            insert(at, WJ)
+    for a, b in protected:  # always: an address that cannot break runs off a narrow column
+        for k, what in addresses.breakable(text[a:b]).items():
+            insert(a + k, what)
+    return _split_back(cells, parts, inserts)
 
 
 def normalize_punctuation(text: str, free=lambda i: True) -> str:
@@ -82,6 +110,60 @@ def normalize_punctuation(text: str, free=lambda i: True) -> str:
             if IS_HAN.match(nxt) or (IS_HAN.match(prev) and IS_HAN.search(inner)):
                 out[i], out[pairs[i]] = "（", "）"
     return "".join(out)
+
+
+def curl_quotes(text: str, free=lambda i: True) -> str:
+    """Straight quotes paired in order become “…” and ‘…’ when Chinese is inside or right outside the pair.
+
+    An apostrophe or prime between Latin letters or digits (`it's`, `5'10"`) is never a quote; a
+    quote that cannot open or close where it stands is left as typed.
+    """
+    out = list(text)
+    for straight, (left, right) in QUOTES.items():
+        for i, j in _quote_pairs(text, straight, free):
+            inner = text[i + 1 : j]
+            if IS_HAN.search(inner) or CJK_CONTEXT.match(_neighbour(text, i, -1)) or CJK_CONTEXT.match(_neighbour(text, j, 1)):
+                out[i], out[j] = left, right
+    return "".join(out)
+
+
+def _quote_pairs(text: str, quote: str, free) -> list[tuple[int, int]]:
+    pairs, opened = [], None
+    for i, ch in enumerate(text):
+        if ch != quote or not free(i):
+            continue
+        prev, nxt = _neighbour(text, i, -1), _neighbour(text, i, 1)
+        if IS_LATIN.match(prev) and IS_LATIN.match(nxt):
+            continue  # it's, 5'10: inside a word or number
+        if opened is not None and prev and not prev.isspace():
+            pairs.append((opened, i))
+            opened = None
+        elif nxt and not nxt.isspace() and not IS_LATIN.match(prev):
+            opened = i  # an earlier opener without a closer stays as typed
+    return pairs
+
+
+def ellipses(text: str, free=lambda i: True) -> list[str]:
+    """What each character becomes when an ellipsis typed in Chinese context is set as ……."""
+    cells = list(text)
+    for m in ELLIPSIS.finditer(text):
+        a, b = m.span()
+        if m.group() == "……" or not all(free(k) for k in range(a, b)):
+            continue
+        if _neighbour(text, a, -1) in (".", "。") or _neighbour(text, b - 1, 1) in (".", "。"):
+            continue  # part of a longer run of stops: not an ellipsis we know
+        chinese = "。" in m.group() or CJK_CONTEXT.match(_neighbour(text, a, -1)) or CJK_CONTEXT.match(_neighbour(text, b - 1, 1))
+        if chinese:
+            cells[a:b] = ["……"] + [""] * (b - a - 1)
+    return cells
+
+
+def _neighbour(text: str, i: int, step: int) -> str:
+    """The visible character next to i (joiners and break opportunities looked through), or ''."""
+    i += step
+    while 0 <= i < len(text) and text[i] in addresses.INVISIBLE:
+        i += step
+    return text[i] if 0 <= i < len(text) else ""
 
 
 def _paren_pairs(text: str) -> dict[int, int]:
@@ -106,17 +188,21 @@ def _last_line_bind(text: str) -> int | None:
     return None
 
 
-def _split_back(text: str, parts: list[str], inserts: dict[int, str]) -> list[str]:
-    """Cut the filtered text back into the original parts; an insertion at a boundary opens the next part."""
-    out, start = [], 0
+def _split_back(cells: list[str], parts: list[str], inserts: dict[int, str]) -> list[str]:
+    """Cut the filtered text back into the original parts; an insertion at a boundary opens the next part.
+
+    `cells[i]` is what the i-th typed character became; `inserts` are keyed by filtered offsets.
+    """
+    out, start, at = [], 0, 0
     for n, part in enumerate(parts):
         end = start + len(part)
-        last = n == len(parts) - 1
         pieces = []
         for i in range(start, end):
-            pieces.append(inserts.get(i, "") + text[i])
-        if last and end in inserts:
-            pieces.append(inserts[end])
+            for ch in cells[i]:
+                pieces.append(inserts.get(at, "") + ch)
+                at += 1
+        if n == len(parts) - 1 and at in inserts:
+            pieces.append(inserts[at])
         out.append("".join(pieces))
         start = end
     return out
