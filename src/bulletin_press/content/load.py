@@ -26,6 +26,8 @@ NULL = "tag:yaml.org,2002:null"
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an issue is ~50 KB; a larger file is a mistake or an attack
 MAX_TEXT_CHARS = 50_000  # one text field: ten times the longest article paragraph we know
 MAX_VALUES = 100_000  # YAML values in one file (aliases could otherwise multiply them)
+# A new issue's `sections:` holds only commented examples until the editor writes one (see scaffold.py).
+MAY_BE_EMPTY = {(Issue, "sections")}
 URL = re.compile(r"(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+\.[^\s@]+|tel:\+?[\d\- ]+|#)")
 
 
@@ -283,6 +285,9 @@ class _Converter:
                 continue
             seen[key] = key_node.start_mark.line + 1
             if key == "type" and issubclass(cls, Node):
+                continue
+            if val_node.tag == NULL and (cls, key) in MAY_BE_EMPTY:
+                kwargs[key] = ()
                 continue
             if key not in fields:
                 if slip := slips.fw_key(key_node, set(fields), self.composed.source):
