@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bulletin_press.content.load import LOADER, load_issue
-from bulletin_press.content.slips import COLON_END, FW_COLON, IDEO_INDENT, QUOTE, TAB_INDENT, Edit, Source, compose, scan
+from bulletin_press.content.slips import (COLON_END, DASH_SLIPS, FW_COLON, IDEO_INDENT, QUOTE, TAB_INDENT, Edit, Source,
+                                          compose, scan)
+from bulletin_press.diagnostics import BuildError
 
-from ..conftest import ARTICLE, HEADER
+from ..conftest import ARTICLE, HEADER, ROOT
 from .test_load import errors, write
 
 GOOD = HEADER + ARTICLE
@@ -91,3 +95,35 @@ def test_many_slips_stay_within_a_budget() -> None:
     assert time.perf_counter() - start < 5
     assert len(composed.slips) > 100 and composed.error is None  # as many as the budget allows, none invented
     assert {s.message for s in composed.slips} >= {QUOTE, FW_COLON.format(key="type"), FW_COLON.format(key="text")}
+
+
+def one_slip_per_line(lines: list[str], every: int) -> Iterator[tuple[int, str, int, str]]:
+    """(line index, the line mistyped, column of the slip, message) for lines of the real issue."""
+    for i, line in enumerate(lines):
+        if i % every or line.lstrip().startswith("#"):
+            continue
+        if m := re.match(r"(\s*(?:- )?)([a-z_]+): ", line):
+            yield i, line[: m.end(2)] + "：" + line[m.end() :], m.end(2) + 1, FW_COLON.format(key=m[2])
+        if m := re.match(r"(\s*)- ", line):
+            yield i, line[: m.end(1)] + "－ " + line[m.end() :], m.end(1) + 1, DASH_SLIPS["－"]
+        if (k := len(line) - len(line.lstrip(" "))) >= 2 and line.strip():
+            yield i, "\u3000" * (k // 2) + line[k:], 1, IDEO_INDENT
+            yield i, "\t" * (k // 2) + line[k:], 1, TAB_INDENT
+
+
+def test_a_slip_anywhere_in_the_real_issue_is_named_alone(tmp_path: Path) -> None:
+    """Every 5th line of 2023-11 mistyped in turn: the one message, at the character typed, and nothing else
+    (a tab may be read at a width other than the typist's: its own message comes first, then what follows)."""
+    lines = (ROOT / "issues" / "2023-11" / "issue.yaml").read_text(encoding="utf-8").split("\n")
+    folder = write(tmp_path, "")
+    cases = list(one_slip_per_line(lines, 5))
+    assert len(cases) > 250
+    for i, typed, col, message in cases:
+        (folder / "issue.yaml").write_text("\n".join([*lines[:i], typed, *lines[i + 1 :]]), encoding="utf-8")
+        with pytest.raises(BuildError) as e:
+            load_issue(folder)
+        found = [f"{f.pos.line}:{f.pos.col}: {f.message}" for f in e.value.findings]
+        if message != TAB_INDENT:
+            assert len(found) == 1, (typed, found)
+        # Where the file still parses, the converter names it, after the place in the issue.
+        assert re.fullmatch(rf"{i + 1}:{col}: (issue[\w.\[\]]*: )?{re.escape(message)}", found[0]), (typed, found)

@@ -150,15 +150,16 @@ def compose(text: str, loader: type) -> Composed:
                 return out
             _confirm(out, pending, fixes)
             continue
-        # Parsed; an indentation of U+3000 that YAML took for text (a key '　name') is still a slip.
-        late = [s for s in pending if s.message == IDEO_INDENT]
+        # Parsed; an indentation of U+3000 that YAML took for text (a key '　name') is still a slip, and
+        # so is a tab that made a line go on the unquoted text above it (`standin: true` + `\t- 一段`).
+        late = [s for s in pending if s.kind == "indent"]
         if late and root is not None:
-            inner, _ = _scalars(out.source.repaired(), loader)
-            late = [s for s in late if s.line not in inner]
+            inner, plain, _ = _scalars(out.source.repaired(), loader)
+            late = [s for s in late if s.line not in inner and (s.message == IDEO_INDENT or s.line in plain)]
         if not late or root is None:
             out.root = root
             return out
-        _confirm(out, pending, late)
+        _confirm(out, pending, [_with_width(s, _nearest_width(out.source, s)) for s in late])
     return out
 
 
@@ -183,17 +184,17 @@ class _Trial:
             raise self.memo[1]
         return self.memo[1]
 
-    def gets_past(self, edits: tuple[Edit, ...], at: tuple[int, int, int]) -> bool:
-        """Whether the parse with `edits` fails later than `at`, or not at all."""
+    def reach(self, edits: tuple[Edit, ...]) -> tuple[int, int, int]:
+        """Where the parse with `edits` fails (as typed), past every place when it does not."""
         if self.budget <= 0:
-            return False
+            return (-1, -1, -1)
         try:
             self.compose(edits)
         except yaml.MarkedYAMLError as e:
-            return _at(e, _with(self.source, edits)) > at
+            return _at(e, _with(self.source, edits))
         except yaml.YAMLError:
-            return False
-        return True
+            return (-1, -1, -1)
+        return (1 << 30, 0, 0)
 
 
 def _confirm(out: Composed, pending: list[Slip], slips: list[Slip]) -> None:
@@ -224,11 +225,43 @@ def _explain(e: yaml.MarkedYAMLError, trial: _Trial, pending: list[Slip], whole:
     before = [s for s in pending if s.line <= at[0]]
     for line in sorted({s.line for s in before}, reverse=True)[:LOOK_BACK]:
         group = [s for s in before if s.line == line]
-        widths = range(len(WIDTHS)) if any(s.others for s in group) else range(1)
-        for width in widths:
-            if trial.gets_past(tuple(x for s in group for x in _edits(s, width)), at):
-                return [_with_width(s, width) for s in group]
+        if found := _best_width(trial, group, at):
+            return found
     return []
+
+
+def _best_width(trial: _Trial, group: list[Slip], at: tuple[int, int, int]) -> list[Slip]:
+    """The line's slips repaired so that the parse gets past `at` and furthest (a tab is 2, 4 or 8
+    columns); of equals, the indentation nearest the line above, which the typist saw it under."""
+    widths = range(len(WIDTHS)) if any(s.others for s in group) else range(1)
+    above = _indent_above(trial.source, group[0].line)
+    reach = {}
+    for width in widths:
+        edits = tuple(x for s in group for x in _edits(s, width))
+        if (r := trial.reach(edits)) > at:
+            reach[width] = (r, -abs(_indent(edits) - above))
+    if not reach:
+        return []
+    width = max(reach, key=lambda w: reach[w])
+    return [_with_width(s, width) for s in group]
+
+
+def _nearest_width(source: Source, slip: Slip) -> int:
+    above = _indent_above(source, slip.line)
+    return min(range(len(WIDTHS)), key=lambda w: (abs(_indent(_edits(slip, w)) - above), w))
+
+
+def _indent(edits: tuple[Edit, ...]) -> int:
+    """The indentation a repair gives its line (0 for repairs of other kinds)."""
+    return next((len(e.new) for e in edits if e.col == 0 and not e.new.strip()), 0)
+
+
+def _indent_above(source: Source, line: int) -> int:
+    for above in range(line - 1, -1, -1):
+        text = source.repaired_line(above)
+        if text.strip() and not text.lstrip().startswith("#"):
+            return len(text) - len(text.lstrip(" "))
+    return 0
 
 
 def _all_indents(trial: _Trial, indents: list[Slip]) -> list[Slip]:
@@ -237,7 +270,7 @@ def _all_indents(trial: _Trial, indents: list[Slip]) -> list[Slip]:
     for width in range(len(WIDTHS)):
         trial.budget -= 1
         edits = tuple(x for s in indents for x in _edits(s, width))
-        inner, error = _scalars(trial.source.repaired(edits), trial.loader)
+        inner, _, error = _scalars(trial.source.repaired(edits), trial.loader)
         reach = (error.problem_mark or error.context_mark).line if error else 1 << 30
         if best is None or (reach, -width) > (best[0][0], -best[1]):
             best = ((reach, 0), width, inner)
@@ -260,18 +293,19 @@ def _with_width(slip: Slip, width: int) -> Slip:
     return Slip(slip.line, slip.col, slip.message, _edits(slip, width), slip.kind)
 
 
-def _scalars(text: str, loader: type) -> tuple[set[int], yaml.MarkedYAMLError | None]:
-    """Lines inside a text that began on an earlier line (a block scalar, a long quoted text), as far
-    as the parse gets, and the error that stopped it."""
-    lines: set[int] = set()
+def _scalars(text: str, loader: type) -> tuple[set[int], set[int], yaml.MarkedYAMLError | None]:
+    """Lines inside a text that began on an earlier line, quoted or block (|, >), and those inside an
+    unquoted one, as far as the parse gets; and the error that stopped it."""
+    inner: set[int] = set()
+    plain: set[int] = set()
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.ScalarEvent):
                 end = event.end_mark.line - (0 if event.end_mark.column else 1)
-                lines.update(range(event.start_mark.line + 1, end + 1))
+                (plain if event.style in (None, "") else inner).update(range(event.start_mark.line + 1, end + 1))
     except yaml.MarkedYAMLError as e:
-        return lines, e
-    return lines, None
+        return inner, plain, e
+    return inner, plain, None
 
 
 def scan(lines: list[str]) -> Iterator[Slip]:
