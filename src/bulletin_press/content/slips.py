@@ -220,7 +220,7 @@ def _explain(e: yaml.MarkedYAMLError, trial: _Trial, pending: list[Slip], whole:
         return [here]
     at = _at(e, source)
     indents = [s for s in pending if s.kind == "indent"]
-    if whole and len(indents) > 1 and (found := _all_indents(trial, indents)):
+    if whole and len(indents) > 1 and len(found := _all_indents(trial, indents)) > 1:
         return found
     before = [s for s in pending if s.line <= at[0]]
     for line in sorted({s.line for s in before}, reverse=True)[:LOOK_BACK]:
@@ -265,20 +265,17 @@ def _indent_above(source: Source, line: int) -> int:
 
 
 def _all_indents(trial: _Trial, indents: list[Slip]) -> list[Slip]:
-    """A file indented with tabs or U+3000 throughout: every line repaired at once, at the width that parses furthest."""
-    best: tuple[tuple[int, int], int, set[int]] | None = None
+    """A file indented with tabs or U+3000 throughout: every line repaired at once, at the width that
+    parses furthest; those before where it still fails (a real error, or a line to try on its own)."""
+    tries = []
     for width in range(len(WIDTHS)):
         trial.budget -= 1
         edits = tuple(x for s in indents for x in _edits(s, width))
         inner, _, error = _scalars(trial.source.repaired(edits), trial.loader)
         reach = (error.problem_mark or error.context_mark).line if error else 1 << 30
-        if best is None or (reach, -width) > (best[0][0], -best[1]):
-            best = ((reach, 0), width, inner)
-    assert best is not None
-    (reach, _), width, inner = best
-    if reach <= max(s.line for s in indents):
-        return []  # it fails among them: each line on its own, then
-    return [_with_width(s, width) for s in indents if s.line not in inner]
+        tries.append((reach, -width, inner))
+    reach, width, inner = max(tries, key=lambda t: t[:2])
+    return [_with_width(s, -width) for s in indents if s.line < reach and s.line not in inner]
 
 
 def _with(source: Source, edits: tuple[Edit, ...]) -> Source:
