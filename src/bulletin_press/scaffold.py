@@ -60,7 +60,7 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
 
     out = [SCHEMA_LINE,
            f"# {issue_id}: started from {previous} by `bulletin-press new`. Recurring sections are carried over;",
-           "# the others stand below as commented examples of what the last issue had — edit or delete them."]
+           "# the others stand below as commented examples of what the last issue had — uncomment, edit or delete them."]
     for key in ("publication", "layout", "topic"):
         if key in nodes:
             out += _slice(lines, *nodes[key])
