@@ -31,13 +31,23 @@ def tiny_png() -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-# (case id, issue.yaml text or bytes, words the message must contain)
+FW_COLON = "a full-width colon '：' (U+FF1A) after the key '{key}'; expected a half-width ':' and a space ('{key}: ')"
+IDEO = "an ideographic space '　' (U+3000) in the indentation; expected ordinary spaces"
+TAB = "17:1: a tab character in the indentation; expected spaces — YAML indents with spaces only"
+QUOTE = ("a straight '\"' inside a text in double quotes ends the text here; expected “” for quotation marks, "
+         "\\\" for a straight one, or single quotes around the whole text")
+COLON_TEXT = ("the text '{text}' contains ': ', which YAML reads as a key; expected a text — "
+              "put the whole text in quotes or write a full-width '：'")
+DASH_FW = "a full-width dash '－' (U+FF0D) as a list dash; expected '- ' (a half-width hyphen-minus and a space)"
+PLACED = re.compile(r"\d+:\d+: ")
+
+# (case id, issue.yaml text or bytes, words the message must contain — or, "line:col: message"
+# lines, the exact errors printed)
 ERRORS: list[tuple[str, str | bytes, str]] = [
     # malformed YAML
     ("unclosed quote", GOOD.replace("title: 标题", 'title: "标题'), "expected well-formed YAML"),
     ("bad indentation", GOOD.replace("        title: 标题", "      title: 标题"), "expected well-formed YAML"),
     ("unclosed bracket", GOOD + "extra: [1, 2\n", "expected well-formed YAML"),
-    ("tab indentation", GOOD.replace("        title: 标题", "\ttitle: 标题"), "a tab character"),
     ("two documents", GOOD + "---\nyear: 2025\n", "expected well-formed YAML"),
     ("duplicate top-level key", GOOD + "year: 2025\n", "duplicate field 'year'"),
     # wrong types
@@ -108,6 +118,36 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
     ("file link", with_body("- {type: links, items: [{title: 点我, url: 'file:///etc/passwd'}]}"), "is not a link"),
     ("inline file link", GOOD.replace("一段文字。", "见[此](file:///etc/passwd)"), ""),
     ("unclosed bold", GOOD.replace("一段文字。", "一段**文字。"), "unclosed '**'"),
+    # Slips of Chinese input methods: each message word for word, at the character typed
+    # ("line:col: message", one line each; no other error may be printed).
+    ("tab indentation", GOOD.replace("        title: 标题", "\ttitle: 标题"), TAB),
+    ("full-width colon after a key", GOOD.replace("        title: 标题", "        title：标题"),
+     f"17:14: {FW_COLON.format(key='title')}"),
+    ("full-width colon after a type", GOOD.replace("      - type: article", "      - type：article"),
+     f"16:13: {FW_COLON.format(key='type')}"),
+    ("full-width colons, all at once", GOOD.replace("year: 2024", "year：2024").replace("        body:\n          -", "        body：\n          -"),
+     f"8:5: {FW_COLON.format(key='year')}\n18:13: {FW_COLON.format(key='body')}"),
+    ("ideographic-space indentation", GOOD.replace("        title: 标题", "\u3000\u3000\u3000\u3000title: 标题"), f"17:1: {IDEO}"),
+    ("ideographic spaces, all at once", GOOD.replace("  name: 测试简报", "\u3000name: 测试简报").replace("        title: 标题", "      \u3000title: 标题"),
+     f"2:1: {IDEO}\n17:7: {IDEO}"),
+    ("ideographic space after a colon", GOOD.replace("title: 标题", "title:\u3000标题"),
+     "17:15: an ideographic space '　' (U+3000) after 'title:'; expected an ordinary space ('title: ')"),
+    ("straight quote inside a quoted text", GOOD.replace("- 一段文字。", '- "他说"你好"再见"'), f"19:16: {QUOTE}"),
+    ("straight quote starting a text", GOOD.replace("- 一段文字。", '- "绿色"是主题'), f"19:16: {QUOTE}"),
+    ("straight quote in a flow mapping", GOOD.replace("- 一段文字。", '- {type: note, text: "他说"你好"}'), f"19:35: {QUOTE}"),
+    ("': ' made a body text a key", GOOD.replace("- 一段文字。", "- 注意: 会议改期"),
+     f"19:15: issue.sections[0].body[0].body[0]: {COLON_TEXT.format(text='注意: 会议改期')}"),
+    ("': ' inside a title", GOOD.replace("title: 标题", "title: 注意: 会议改期"), f"17:18: {COLON_TEXT.format(text='注意: 会议改期')}"),
+    ("full-width dash as a list dash", GOOD.replace("          - 一段文字。", "          － 一段文字。\n          － 第二段。"),
+     f"19:11: issue.sections[0].body[0].body: {DASH_FW}\n20:11: issue.sections[0].body[0].body: {DASH_FW}"),
+    ("em dash as a list dash", GOOD.replace("          - 一段文字。", "          — 一段文字。"),
+     "19:11: issue.sections[0].body[0].body: an em dash '—' (U+2014) as a list dash; expected '- ' (a half-width hyphen-minus and a space)"),
+    ("full-width dash before a block", GOOD.replace("      - type: article", "      － type: article"), f"16:7: {DASH_FW}"),
+    ("several slips and a schema error", GOOD.replace("year: 2024", "year：2024").replace("- 一段文字。", '- "他说"你好"')
+     .replace("        title: 标题", "\u3000\u3000\u3000\u3000title: 标题").replace("type: article", "type: artcle"),
+     f"8:5: {FW_COLON.format(key='year')}\n16:15: issue.sections[0].body[0]: unknown block type 'artcle'; expected one of: "
+     "article, credits, key_figures, links, note, notice, paragraph, photo, photo_row, schedule, table\n"
+     f"17:1: {IDEO}\n19:16: {QUOTE}"),
 ]
 
 
@@ -137,7 +177,11 @@ def test_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, t
         return
     assert code == 2, err
     assert re.search(r"issues/x/issue\.yaml:\d+:\d+: ", err), err
-    assert words in err, err
+    if PLACED.match(words):
+        printed = [line.removeprefix("issues/x/issue.yaml:") for line in err.splitlines() if line.startswith("issues/")]
+        assert printed == words.split("\n"), err
+    else:
+        assert words in err, err
     assert "Traceback" not in err
     assert not (project.build / "x").exists() or not list((project.build / "x").glob("*.pdf"))
     assert seconds < 30
@@ -226,3 +270,30 @@ def test_code_in_content_prints_literally(tmp_path: Path, monkeypatch: pytest.Mo
     [pdf] = (project.build / "x").glob("*.pdf")
     page_text = squash("".join(p.text() for p in read_pdf(pdf)))
     assert squash(text.replace("\\*", "*")) in page_text
+
+
+# What the slip messages must never catch: Chinese text typed the right way prints as typed.
+NOT_SLIPS = [
+    ("full-width colon inside a text", "- 时间：2023年11月30日", "时间：2023年11月30日"),
+    ("full-width colon after a Latin word", "- Email：wjzhao@geichina.org", "Email：wjzhao@geichina.org"),
+    ("quoted text containing ': '", '- "注意: 会议改期"', "注意: 会议改期"),
+    ("straight quotes inside single quotes", """- '他说"你好"再见'""", '他说"你好"再见'),
+    ("full-width dash inside a text", "- 会议改期－－另行通知", "会议改期－－另行通知"),
+]
+
+
+@pytest.mark.parametrize("case, line, text", NOT_SLIPS, ids=[c[0] for c in NOT_SLIPS])
+def test_right_typing_is_not_a_slip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, line: str, text: str) -> None:
+    monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
+    project = make_project(tmp_path, GOOD.replace("- 一段文字。", line))
+    cwd = os.getcwd()
+    try:
+        code, err, _ = run(project)
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    from .conftest import read_pdf
+    from bulletin_press.typeset import plain_text
+    from bulletin_press.verify import squash
+    [pdf] = (project.build / "x").glob("*.pdf")
+    assert squash(plain_text(text)) in squash("".join(p.text() for p in read_pdf(pdf)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bulletin_press.cli import main
 from bulletin_press.content.load import load_issue
 from bulletin_press.schema import schema_json
 
-from .conftest import ROOT
+from .conftest import ROOT, read_pdf
 
 
 @pytest.fixture
@@ -39,11 +40,50 @@ def test_new_moves_the_numbers_on_and_keeps_recurring_sections(copy: Path, capsy
     text = (copy / "issues" / "2023-12" / "issue.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../schema/issue.schema.json")
     assert "  # - type: editors_note" in text and "  #   title: \"CEGA共创环境美好未来\"" in text  # examples
-    commented = "\n".join(line.replace("  # ", "  ", 1) for line in text.splitlines() if line.startswith("  # "))
-    assert "CEGA 11月活动周精彩回顾" in commented
     assert main(["new", "2024-01", "--from", "2023-12"]) == 0
     january = load_issue(copy / "issues" / "2024-01")
     assert (january.year, january.number, january.cumulative) == (2024, 1, 30)  # a new year restarts
+
+
+def uncommented(text: str) -> str:
+    """What an editor's uncomment does to the examples: drop the '# ' after their indentation."""
+    return "\n".join(re.sub(r"^  # ?", "  ", line) for line in text.splitlines()) + "\n"
+
+
+@pytest.mark.parametrize("previous, new", [("2023-11", "2023-12"), ("2020-09", "2020-10")])
+def test_new_examples_load_once_uncommented(copy: Path, previous: str, new: str) -> None:
+    assert main(["new", new, "--from", previous]) == 0
+    text = (copy / "issues" / new / "issue.yaml").read_text(encoding="utf-8")
+    back = copy / "issues" / "back"
+    back.mkdir()
+    (back / "issue.yaml").write_text(uncommented(text), encoding="utf-8")
+    assert load_issue(back).sections == load_issue(copy / "issues" / previous).sections  # every block, as it was
+
+
+def test_new_carries_the_kept_blocks_images_over(copy: Path, capsys) -> None:
+    logos = ROOT / "issues" / "2023-11" / "logos"
+    shutil.copytree(logos, copy / "issues" / "2023-11" / "logos")
+    assert main(["new", "2023-12"]) == 0
+    december = load_issue(copy / "issues" / "2023-12")
+    partners = december.sections[-1].partners
+    assert len(partners) == 4 and all(p.standin for p in partners)  # generated stand-ins are copied too
+    for image in partners:
+        assert (copy / "issues" / "2023-12" / image.src).read_bytes() == (logos.parent / image.src).read_bytes()
+    assert not (copy / "issues" / "2023-12" / "photos").exists()  # the commented examples' photos stay behind
+    capsys.readouterr()
+    assert main(["render", "2023-12", "--strict"]) == 0, capsys.readouterr().err  # no missing image
+    [pdf] = (copy / "build" / "2023-12").glob("*.pdf")
+    text = "".join(page.text() for page in read_pdf(pdf))
+    assert "简报合作机构" in text and "图片缺失" not in text  # no placeholder where the logos stand
+
+
+def test_new_copies_no_link_out_of_the_issue(copy: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.svg"
+    outside.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    (copy / "issues" / "2023-11" / "logos").mkdir()
+    (copy / "issues" / "2023-11" / "logos" / "partner-1.svg").symlink_to(outside)
+    assert main(["new", "2023-12"]) == 0
+    assert not (copy / "issues" / "2023-12" / "logos" / "partner-1.svg").exists()
 
 
 def test_new_never_overwrites(copy: Path, capsys) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 from collections.abc import Callable, Iterator
@@ -79,8 +79,7 @@ def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path
     """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _create_part(target)
     try:
         with os.fdopen(fd, "wb") as out:
             document.write_pdf(out, **options)
@@ -93,6 +92,17 @@ def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path
         tmp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
+
+
+def _create_part(target: Path) -> tuple[int, Path]:
+    """A new temporary file beside `target`, created 0666 less the umask as any file the user makes
+    (tempfile.mkstemp's 0600 would survive the rename and lock others out of the PDF)."""
+    while True:
+        tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def _remove_stale_parts(target: Path, older_than: float = 600) -> None:
@@ -108,5 +118,6 @@ def write_text(text: str, target: Path) -> None:
     """The same atomic write for the designers' HTML."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.part")
+    tmp.unlink(missing_ok=True)  # created anew, so with the user's umask, whatever a killed render left
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)

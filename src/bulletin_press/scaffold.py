@@ -60,7 +60,7 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
 
     out = [SCHEMA_LINE,
            f"# {issue_id}: started from {previous} by `bulletin-press new`. Recurring sections are carried over;",
-           "# the others stand below as commented examples of what the last issue had — edit or delete them."]
+           "# the others stand below as commented examples of what the last issue had — uncomment, edit or delete them."]
     for key in ("publication", "layout", "topic"):
         if key in nodes:
             out += _slice(lines, *nodes[key])
@@ -76,10 +76,11 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
         type_node = next((v for k, v in item.value if k.value == "type"), None)
         if type_node is not None and type_node.value in RECURRING:
             kept += block
-        else:
-            kept += ["  # " + line[2:] if line.startswith("  ") else "# " + line for line in block]
-    has_blocks = any(not line.lstrip().startswith("#") for line in kept)
-    out.append("sections:" if has_blocks else "sections: []")
+        else:  # commented so that an editor's uncomment (dropping '# ') gives the block back
+            kept += ["  # " + line[2:] if line.startswith("  ") else "  #" if not line.strip() else "# " + line
+                     for line in block]
+    # With only commented examples below it, `sections:` is empty (no sections yet): uncommented, they are its list.
+    out.append("sections:")
     out += kept
     return "\n".join(out) + "\n"
 
@@ -87,7 +88,10 @@ def _scaffold(text: str, prev: Issue, issue_id: str, previous: str) -> str:
 def _slice(lines: list[str], first: yaml.Node, last: yaml.Node) -> list[str]:
     """The source lines from `first`'s line to `last`'s end (a sequence item with its '- ')."""
     start = first.start_mark.line
-    end = last.end_mark.line + (1 if last.end_mark.column else 0)
+    end = last.end_mark.line
+    # A block ends where the next one starts: that line belongs to it only if the block's own text is on it.
+    if end < len(lines) and lines[end][: last.end_mark.column].strip():
+        end += 1
     return lines[start:end]
 
 
@@ -99,7 +103,13 @@ def _year_month(issue_id: str, prev: Issue) -> tuple[int, int | None]:
 
 
 def _copy_images(block: object, source: Path, target: Path) -> None:
+    """Every image a kept block names (stand-ins too, when generated), at the same path."""
+    inside = source.resolve()
     for value, _ in block.walk():  # type: ignore[attr-defined]
-        if isinstance(value, Image) and (source / value.src).is_file() and not value.standin:
+        if not isinstance(value, Image):
+            continue
+        src = source / value.src
+        # A link out of the issue folder is refused when rendering: never turn it into a copy.
+        if src.is_file() and src.resolve().is_relative_to(inside):
             (target / value.src).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / value.src, target / value.src)
+            shutil.copy2(src, target / value.src)

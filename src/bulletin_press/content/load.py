@@ -14,7 +14,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import yaml
 
 from ..diagnostics import BuildError, Finding, Pos, relpath
-from . import blocks, inline
+from . import blocks, inline, slips
 from .model import Issue, Node, Path, Text, Url, Value
 
 # libyaml's parser when PyYAML was built with it (4× faster); both keep line and column.
@@ -26,6 +26,8 @@ NULL = "tag:yaml.org,2002:null"
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an issue is ~50 KB; a larger file is a mistake or an attack
 MAX_TEXT_CHARS = 50_000  # one text field: ten times the longest article paragraph we know
 MAX_VALUES = 100_000  # YAML values in one file (aliases could otherwise multiply them)
+# A new issue's `sections:` holds only commented examples until the editor writes one (see scaffold.py).
+MAY_BE_EMPTY = {(Issue, "sections")}
 URL = re.compile(r"(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+\.[^\s@]+|tel:\+?[\d\- ]+|#)")
 
 
@@ -39,9 +41,10 @@ def load_issue(folder: FsPath) -> Issue:
     if size > MAX_FILE_BYTES:
         raise BuildError([Finding(Pos(shown, 1, 1), f"the file is {size / 1024 / 1024:.1f} MB; expected at most {MAX_FILE_BYTES // 1024 // 1024} MB — split very long texts or check what was pasted")])
     text = _decode(path.read_bytes(), shown)
-    root = _compose(text, shown)
-    conv = _Converter(shown)
-    issue = conv.value(root, Issue, "issue")
+    composed, findings = _compose(text, shown)
+    conv = _Converter(shown, composed)
+    conv.findings.extend(findings)
+    issue = conv.value(composed.root, Issue, "issue")
     if conv.findings:
         raise BuildError(conv.findings)
     assert isinstance(issue, Issue)
@@ -60,26 +63,39 @@ def _decode(data: bytes, shown: str) -> str:
     return text
 
 
-def _compose(text: str, shown: str) -> yaml.Node:
+def _compose(text: str, shown: str) -> tuple[slips.Composed, list[Finding]]:
+    """The node tree; a parse that fails on input-method slips goes on past them, each one listed."""
     try:
-        root = yaml.compose(text, Loader=LOADER)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problem = e.problem or "malformed YAML"
-        at_tab = mark.index < len(text) and text[mark.index] == "\t"
-        if "'\\t'" in problem or "tab character" in problem or at_tab:
-            problem = "a tab character; YAML indents with spaces only"
-        expected = f" ({e.context})" if e.context else ""
-        raise BuildError([Finding(Pos(shown, mark.line + 1, mark.column + 1), f"{problem}{expected}; expected well-formed YAML")])
+        composed = slips.compose(text, LOADER)
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
         col = e.position - text.rfind("\n", 0, e.position)
         raise BuildError([Finding(Pos(shown, line, col), f"control character U+{e.character:04X} is not allowed; expected printable text")])
     except yaml.YAMLError as e:
         raise BuildError([Finding(Pos(shown), f"{e}; expected well-formed YAML")])
-    if root is None:
+    findings = [Finding(Pos(shown, s.line + 1, s.col + 1), s.message) for s in composed.slips]
+    if composed.error is not None:
+        e = composed.error
+        mark = e.problem_mark or e.context_mark
+        current = composed.source.repaired()
+        problem = e.problem or "malformed YAML"
+        at_tab = mark.index < len(current) and current[mark.index] == "\t"
+        if "'\\t'" in problem or "tab character" in problem or at_tab:
+            problem = "a tab character; expected spaces — YAML indents with spaces only"
+            findings.append(Finding(Pos(shown, *composed.place(mark)), problem))
+        else:
+            expected = f" ({e.context})" if e.context else ""
+            findings.append(Finding(Pos(shown, *composed.place(mark)), f"{problem}{expected}; expected well-formed YAML"))
+    if composed.root is None and not findings:
         raise BuildError([Finding(Pos(shown, 1, 1), "the file holds no data; expected an issue mapping")])
-    return root
+    if composed.root is None:
+        raise BuildError(findings)
+    return composed, findings
+
+
+@cache
+def _block_fields() -> frozenset[str]:
+    return frozenset(name for cls in blocks.REGISTRY.values() for name in _fields(cls)) | {"type"}
 
 
 @cache
@@ -117,13 +133,23 @@ def describe(tp: Any) -> str:
 
 
 class _Converter:
-    def __init__(self, shown: str):
+    def __init__(self, shown: str, composed: slips.Composed):
         self.shown = shown
+        self.composed = composed
         self.findings: list[Finding] = []
         self.seen: set[int] = set()  # nodes already converted: a second visit is a YAML alias
 
     def pos(self, node: yaml.Node) -> Pos:
-        return Pos(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
+        return Pos(self.shown, *self.composed.place(node.start_mark))
+
+    def dash_slips(self, node: yaml.Node) -> list[slips.Slip]:
+        if not isinstance(node, yaml.ScalarNode) or node.style not in (None, ""):
+            return []
+        return self.composed.dash_slips(node.start_mark.line, node.end_mark.line)
+
+    def slip(self, slip: slips.Slip, where: str) -> object:
+        self.findings.append(Finding(Pos(self.shown, slip.line + 1, slip.col + 1), f"{where}: {slip.message}"))
+        return BAD
 
     def error(self, node: yaml.Node, where: str, message: str, col_offset: int = 0) -> object:
         pos = self.pos(node)
@@ -145,6 +171,10 @@ class _Converter:
             return self.error(node, where, f"more than {MAX_VALUES} values; expected an issue of ordinary size")
         if origin is tuple:
             if not isinstance(node, yaml.SequenceNode):
+                if dashes := self.dash_slips(node):  # `－ 一段` made the list one text
+                    for slip in dashes:
+                        self.slip(slip, where)
+                    return BAD
                 return self.error(node, where, f"expected {describe(tp)}")
             items = [self.value(n, get_args(tp)[0], f"{where}[{i}]") for i, n in enumerate(node.value)]
             return BAD if BAD in items else tuple(items)
@@ -153,6 +183,8 @@ class _Converter:
         if isinstance(tp, type) and issubclass(tp, Value):
             return self.mapping(node, tp, where)
         if not isinstance(node, yaml.ScalarNode):
+            if tp in (Text, str) and (slip := slips.text_as_key(node, self.composed.source)):
+                return self.slip(slip, where)
             return self.error(node, where, f"expected {describe(tp)}, not a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
         return self.scalar(node, tp, where)
 
@@ -225,6 +257,12 @@ class _Converter:
         type_node = next((v for k, v in node.value if k.value == "type"), None)
         expected = "expected one of: " + ", ".join(sorted(choices))
         if type_node is None:
+            source = self.composed.source
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            if not _block_fields().intersection(keys) and (slip := slips.text_as_key(node, source)):
+                return self.slip(slip, where)
+            if found := [s for k, _ in node.value if (s := slips.fw_key(k, {"type"}, source))]:
+                return self.slip(found[0], where)
             return self.error(node, where, f"block has no 'type'; {expected}")
         cls = choices.get(type_node.value)
         if cls is None:
@@ -248,7 +286,13 @@ class _Converter:
             seen[key] = key_node.start_mark.line + 1
             if key == "type" and issubclass(cls, Node):
                 continue
+            if val_node.tag == NULL and (cls, key) in MAY_BE_EMPTY:
+                kwargs[key] = ()
+                continue
             if key not in fields:
+                if slip := slips.fw_key(key_node, set(fields), self.composed.source):
+                    self.slip(slip, where)
+                    continue
                 self.error(key_node, where, f"unknown field '{key}'; expected one of: {', '.join(fields)}")
                 continue
             kwargs[key] = self.value(val_node, fields[key], f"{where}.{key}")
