@@ -87,11 +87,11 @@ def test_a_failed_render_keeps_the_previous_pdf(in_project, capsys) -> None:
 
 
 def test_no_traceback_from_the_installed_command(in_project) -> None:
-    project = in_project(BODY.replace("一段文字。", "一段**文字。"))
+    project = in_project(BODY.replace("一段文字。", "一段[文字。"))
     env = {**os.environ, "BULLETIN_PRESS_ROOT": str(project.root)}
     run = subprocess.run([sys.executable, "-m", "bulletin_press", "render", "x"], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 2
-    assert "issues/x/issue.yaml:17:11: issue.sections[0].body[0]: unclosed '**' (bold)" in run.stderr
+    assert "issues/x/issue.yaml:17:11: issue.sections[0].body[0]: '[' starts a link" in run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
 
 

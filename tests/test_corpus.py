@@ -117,7 +117,7 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
     ("javascript link", with_body("- {type: links, items: [{title: 点我, url: 'javascript:alert(1)'}]}"), "is not a link"),
     ("file link", with_body("- {type: links, items: [{title: 点我, url: 'file:///etc/passwd'}]}"), "is not a link"),
     ("inline file link", GOOD.replace("一段文字。", "见[此](file:///etc/passwd)"), ""),
-    ("unclosed bold", GOOD.replace("一段文字。", "一段**文字。"), "unclosed '**'"),
+    ("unclosed link", GOOD.replace("一段文字。", "一段[文字。"), "starts a link"),
     # Slips of Chinese input methods: each message word for word, at the character typed
     # ("line:col: message", one line each; no other error may be printed).
     ("tab indentation", GOOD.replace("        title: 标题", "\ttitle: 标题"), TAB),

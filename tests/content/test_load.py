@@ -53,7 +53,7 @@ BROKEN = [
     ("unknown field", GOOD_BODY.replace("title: 标题", "titel: 标题"), "17:9", "unknown field 'titel'; expected one of: title, meta, published, source, lang, body"),
     ("block without type", GOOD_BODY.replace("      - type: article\n        title", "      - title"), "16:9", "block has no 'type'"),
     ("body is not a list", GOOD_BODY.replace("        body:\n          - 一段文字。", "        body: 一段文字。"), "18:15", "expected a list of blocks"),
-    ("unclosed bold", GOOD_BODY.replace("一段文字。", "一段**文字。"), "19:15", "unclosed '**'"),
+    ("unclosed link", GOOD_BODY.replace("一段文字。", "一段[文字。"), "19:15", "'[' starts a link"),
     ("broken link", GOOD_BODY.replace("一段文字。", "见[链接](https://x.org"), "19:18", "link URL is not closed"),
     ("bad URL", GOOD_BODY + "          - type: links\n            items: [{title: 链接, url: 'javascript:alert(1)'}]\n", "21:38", "is not a link"),
     ("photo path outside the issue", GOOD_BODY + "          - type: photo\n            src: ../../etc/passwd\n", "21:18", "outside the issue folder"),
