@@ -45,14 +45,18 @@ INVISIBLE = {" ", "\u2060", "\u00a0", "\u3000", ""}
 LOOSE_EM = 0.15  # median Han–Han gap above which a line reads as letter-spaced
 LOOSE_MIN_PAIRS = 3
 LOOSE_MAX_SIZE = 12.0  # display type from here up (the masthead) is tracked on purpose
+SIDE_MARGIN = 18 * 72 / 25.4  # both layouts' left and right page margins: where a full column ends
 # Page margins in pt (top, bottom) that hold the running head and folio, per layout.
 MARGINS = {"cega-bulletin": (62.0, 56.0), "member-brief": (57.0, 51.0)}
+
+OPPORTUNITY = re.compile(f"[ \u00a0{HAN.pattern.strip('[]')}]")
 
 
 @dataclass
 class Line:
     page: int
     chars: list[dict]
+    page_width: float = 595.28
 
     @property
     def x0(self) -> float:
@@ -65,6 +69,10 @@ class Line:
     @property
     def text(self) -> str:
         return "".join(c["text"] for c in self.chars)
+
+    @property
+    def top(self) -> float:
+        return statistics.median(c["top"] for c in self.chars)  # a superscript or emoji does not move it
 
 
 @dataclass
@@ -102,11 +110,11 @@ def lines_of(pdf_path: Path, top_margin: float, bottom_margin: float) -> list[Li
                     continue
                 if current and (abs(c["top"] - current[-1]["top"]) > 1 or c["x0"] < current[-1]["x0"] - 1
                                 or c["x0"] - current[-1]["x1"] > c["size"] * 1.5):
-                    lines.append(Line(number, current))
+                    lines.append(Line(number, current, float(page.width)))
                     current = []
                 current.append(c)
             if current:
-                lines.append(Line(number, current))
+                lines.append(Line(number, current, float(page.width)))
     return lines
 
 
@@ -136,10 +144,18 @@ def measure(pdf_path: Path, name: str, body_size: float = 10.5, body_font: str =
     for i, line in enumerate(body):
         indent = 2 * body_size
         left = line.x0 - indent if _indented(line, body, indent) else line.x0
-        right = max(ln.x1 for ln in body if ln.page == line.page and _same_column(ln, left, indent))
+        right = _right_edge([ln.x1 for ln in body if ln.page == line.page and _same_column(ln, left, indent)],
+                            line.page_width - SIDE_MARGIN)
         nxt = body[i + 1] if i + 1 < len(body) else None
-        continues = nxt is not None and abs(nxt.x0 - left) < 1 and nxt.page in (line.page, line.page + 1)
-        short = line.x1 < right - 0.5
+        # A paragraph goes on at the column's left edge, on the next line down or atop the next
+        # page; a wider step down is the space between paragraphs set without indent (English),
+        # and so is a sentence's end at a page's foot before an unindented line.
+        continues = nxt is not None and abs(nxt.x0 - left) < 1 and (
+            (nxt.page == line.page + 1 and line.text[-1] not in ".!?")
+            or (nxt.page == line.page and nxt.top - line.top < 2.05 * body_size))
+        # A line of nothing but an address has no space and no Han character to widen: justifying
+        # it would letter-space the address, which the engine never does.
+        short = line.x1 < right - 0.5 and bool(OPPORTUNITY.search(line.text))
         figures.short += short
         if continues:
             figures.ragged += short
@@ -158,6 +174,13 @@ def han_spread(line: Line) -> float | None:
     gaps = [(b["x0"] - a["x1"]) / a["size"] for a, b in zip(line.chars, line.chars[1:])
             if HAN.match(a["text"]) and HAN.match(b["text"]) and a["size"] < LOOSE_MAX_SIZE]
     return statistics.median(gaps) if len(gaps) >= LOOSE_MIN_PAIRS else None
+
+
+def _right_edge(ends: list[float], page_edge: float) -> float:
+    """The column's right edge: the page's content edge when the column's lines reach it (within
+    1 pt), else the furthest line end (a boxed or narrower column)."""
+    furthest = max(ends)
+    return page_edge if abs(furthest - page_edge) <= 1 else furthest
 
 
 def _is_body(line: Line, size: float, font: str) -> bool:
@@ -189,7 +212,8 @@ def compare(issue: str, runs: int, verbose: bool = False) -> None:
         # An issue of issues/ renders into build/ as usual; any other folder (the test corpus) into
         # the temporary folder, so that it never overwrites a real issue's PDF of the same id.
         real = folder.parent == (ROOT / "issues").resolve()
-        off = Typography(punctuation=False, autospace=False, joiners=False, compress=False, justify=False)
+        off = Typography(punctuation=False, autospace=False, joiners=False, compress=False, justify=False,
+                         quotes=False, ellipsis=False)
         raw = build(Project(ROOT, build_dir=Path(tmp)), issue, Options(typography=off)).pdf
         result = build(Project(ROOT, build_dir=None if real else Path(tmp) / "bp"), issue, Options(html=True))
         plain = Path(tmp) / "plain.pdf"
