@@ -12,12 +12,14 @@ from bulletin_press.verify import comparable
 
 from .conftest import HEADER, make_project
 
-# Words that break at hyphens: typed ones (PDFium shows '-' at a line end as U+FFFE), soft
-# hyphens (drawn as a hyphen only where the line breaks), and addresses with hyphens.
+# Words that break at hyphens: hyphenation (lang: en), typed hyphens (PDFium shows '-' at a line
+# end as U+FFFE), soft hyphens (drawn only where the line breaks), and addresses with hyphens.
 ENGLISH = ("Our community-based, locally-led well-being programmes bring long-standing "
            "science-policy dialogue to river-basin co-management, eco-compensation and "
            "carbon-sink re-forestation; inter\u00adgovern\u00admental part\u00adner\u00adships "
-           "sup\u00adport bio\u00addiversity-positive fin\u00adance in 2020-2023 and 2024-2030. ")
+           "sup\u00adport bio\u00addiversity-positive fin\u00adance in 2020-2023 and 2024-2030. "
+           "Intergovernmental reports are at https://www.example.org/reports/2023/annual-environmental-"
+           "report-final-version.pdf?lang=en&page=3, questions to river-basin.team@greenfund-example.org.cn. ")
 ISSUE = HEADER + """
 sections:
   - type: section
@@ -25,9 +27,13 @@ sections:
     body:
       - type: article
         title: Community-based river-basin co-management
+        lang: en
         body:
           - "{text}"
-          - "中文段落里也有 co-management 与 community-based 这样的词，以及 well-being 一词。"
+      - type: article
+        title: 中文里的连字符
+        body:
+          - "中文段落里也有 co-management 与 community-based 这样的词，以及 well-being 一词，网址 https://www.example.org/river-basin/co-management?id=2023 与邮箱 co-management@example.org 也常见。"
 """
 
 
@@ -38,13 +44,21 @@ def narrow(width_mm: int) -> dict[str, dict[str, str]]:
                        "narrow.css": f"@page {{ margin-left: {side}mm; margin-right: {side}mm; }}\n"}}
 
 
-def line_end_hyphens(pdf: Path) -> int:
-    """Hyphens the PDF's text layer shows where a line ends inside a word."""
+ADDRESSES = ("https://www.example.org/reports/2023/annual-environmental-report-final-version.pdf?lang=en&page=3",
+             "river-basin.team@greenfund-example.org.cn", "https://www.example.org/river-basin/co-management?id=2023",
+             "co-management@example.org")
+
+
+def text_layer(pdf: Path) -> str:
     doc = pypdfium2.PdfDocument(str(pdf))
     try:
-        text = "".join(page.get_textpage().get_text_range() for page in doc)
+        return "".join(page.get_textpage().get_text_range() for page in doc)
     finally:
         doc.close()
+
+
+def line_end_hyphens(text: str) -> int:
+    """Hyphens the PDF's text layer shows where a line ends inside a word."""
     return text.count("\ufffe") + text.count("\u0002") + sum(text.count(h + "\r\n") for h in "-\u2010\u00ad")
 
 
@@ -54,8 +68,12 @@ def test_hyphens_at_line_ends_are_not_reported_lost(tmp_path: Path, width: int) 
                            layouts=narrow(width))
     result = build(project, "x")  # raises BuildError if the text-layer check cried wolf
     assert not result.report.errors and result.pages >= 1
+    text = text_layer(result.pdf)
     if width < 174:  # the narrow columns really put hyphens at line ends
-        assert line_end_hyphens(result.pdf) > 0
+        assert line_end_hyphens(text) > 0
+    # An address breaks only where it may, with no hyphen added: it copies out whole.
+    joined = text.replace("\r\n", "").replace("\ufffe", "-")
+    assert [a for a in ADDRESSES if a not in joined] == []
 
 
 def test_comparable_forgets_hyphens_inside_words_only() -> None:
