@@ -58,6 +58,11 @@ def test_new_examples_load_once_uncommented(copy: Path, previous: str, new: str)
     back.mkdir()
     (back / "issue.yaml").write_text(uncommented(text), encoding="utf-8")
     assert load_issue(back).sections == load_issue(copy / "issues" / previous).sections  # every block, as it was
+    # The editor's YAML checker agrees, before and after: an empty `sections:` is allowed too.
+    for version in (text, uncommented(text)):
+        data = _numbers(yaml.load(version, Loader=yaml.BaseLoader))
+        data["sections"] = data["sections"] or None  # an empty value: null to a YAML 1.2 editor
+        jsonschema.validate(data, json.loads(schema_json()))
 
 
 def test_new_carries_the_kept_blocks_images_over(copy: Path, capsys) -> None:

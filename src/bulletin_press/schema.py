@@ -8,7 +8,7 @@ import types
 from typing import Any, Union, get_args, get_origin
 
 from .content import blocks
-from .content.load import _fields, _required
+from .content.load import MAY_BE_EMPTY, _fields, _required
 from .content.model import Issue, Node, Path, Text, Url, Value
 
 SCHEMA_ID = "https://bulletin-press.invalid/issue.schema.json"
@@ -28,6 +28,9 @@ def schema_json() -> str:
 
 def _object(cls: type[Value], defs: dict[str, Any], type_name: str | None = None) -> dict[str, Any]:
     props = {name: _type(tp, defs) for name, tp in _fields(cls).items()}
+    for name in props:
+        if (cls, name) in MAY_BE_EMPTY:  # `sections:` with only commented examples under it (`new`)
+            props[name] = {"anyOf": [props[name], {"type": "null"}]}
     if type_name:
         props = {"type": {"const": type_name}, **props}
     doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
