@@ -35,6 +35,17 @@ class PdfPage:
         return self.text(self.margins[0] - 1, self.height - self.margins[1])
 
 
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text layer as a reader's viewer copies it out (PDFium), page after page."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        return "".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+
+
 def read_pdf(path: Path, margins_mm: tuple[float, float] = (22, 20)) -> list[PdfPage]:
     margins = (margins_mm[0] * MM, margins_mm[1] * MM)
     with pdfplumber.open(path) as pdf:

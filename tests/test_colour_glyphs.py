@@ -10,7 +10,7 @@ import weasyprint
 from bulletin_press import colour_glyphs
 from bulletin_press.build import build
 
-from .conftest import HEADER, make_project, read_pdf
+from .conftest import HEADER, make_project, pdf_text, read_pdf
 
 ISSUE = HEADER + """
 sections:
@@ -24,13 +24,6 @@ sections:
           - {type: photo, src: photos/a.jpg, caption: 植树🌳现场}
 """
 
-
-def pdf_text(pdf: Path) -> str:
-    doc = pypdfium2.PdfDocument(str(pdf))
-    try:
-        return "".join(page.get_textpage().get_text_range() for page in doc)
-    finally:
-        doc.close()
 
 
 def test_emoji_in_paragraph_title_banner_and_caption(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ import pytest
 from PIL import Image
 
 from bulletin_press.cli import main
+from bulletin_press.typeset import plain_text
+from bulletin_press.verify import squash
 
-from .conftest import ARTICLE, HEADER, make_project
+from .conftest import ARTICLE, HEADER, make_project, read_pdf
 
 SECTION = ARTICLE
 GOOD = HEADER + SECTION
@@ -245,6 +247,18 @@ def test_bad_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, 
         os.chdir(cwd)
 
 
+def rendered_text(project) -> str:
+    """Render the project's issue through the CLI (it must succeed) and read the PDF's text back."""
+    cwd = os.getcwd()
+    try:
+        code, err, _ = run(project)
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    [pdf] = (project.build / "x").glob("*.pdf")
+    return squash("".join(p.text() for p in read_pdf(pdf)))
+
+
 # Content that looks like code is text: it prints as typed.
 LITERAL = [
     ("script tag", "<script>alert(1)</script>"),
@@ -259,17 +273,7 @@ def test_code_in_content_prints_literally(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
     yaml_text = text.replace('\\', '\\\\').replace('"', '\\"')
     project = make_project(tmp_path, GOOD.replace("- 一段文字。", f'- "正文{yaml_text}"').replace("name: 测试简报", f'name: "测试简报{yaml_text}"'))
-    cwd = os.getcwd()
-    try:
-        code, err, _ = run(project)
-    finally:
-        os.chdir(cwd)
-    assert code == 0, err
-    from .conftest import read_pdf
-    from bulletin_press.verify import squash
-    [pdf] = (project.build / "x").glob("*.pdf")
-    page_text = squash("".join(p.text() for p in read_pdf(pdf)))
-    assert squash(text.replace("\\*", "*")) in page_text
+    assert squash(text.replace("\\*", "*")) in rendered_text(project)
 
 
 # What the slip messages must never catch: Chinese text typed the right way prints as typed.
@@ -286,14 +290,4 @@ NOT_SLIPS = [
 def test_right_typing_is_not_a_slip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, line: str, text: str) -> None:
     monkeypatch.delenv("BULLETIN_PRESS_ROOT", raising=False)
     project = make_project(tmp_path, GOOD.replace("- 一段文字。", line))
-    cwd = os.getcwd()
-    try:
-        code, err, _ = run(project)
-    finally:
-        os.chdir(cwd)
-    assert code == 0, err
-    from .conftest import read_pdf
-    from bulletin_press.typeset import plain_text
-    from bulletin_press.verify import squash
-    [pdf] = (project.build / "x").glob("*.pdf")
-    assert squash(plain_text(text)) in squash("".join(p.text() for p in read_pdf(pdf)))
+    assert squash(plain_text(text)) in rendered_text(project)

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pdfplumber
 import pypdf
-import pypdfium2
 import pytest
 
 from bulletin_press.build import Options, build
 from bulletin_press.verify import squash
 
-from .conftest import HEADER, make_project
+from .conftest import HEADER, make_project, pdf_text
 
 REPORT = "https://www.example.org/reports/2023/annual-environmental-report-final-version.pdf?lang=zh&page=3"
 MEMBERS = "www.cega.org.cn/about-us/members?type=foundation#list"
@@ -82,11 +81,7 @@ def test_addresses_are_live_links(pdf: tuple[int, Path]) -> None:
 
 
 def test_addresses_copy_out_of_the_pdf_as_typed(pdf: tuple[int, Path]) -> None:
-    doc = pypdfium2.PdfDocument(str(pdf[1]))
-    try:
-        text = squash("".join(page.get_textpage().get_text_range() for page in doc))
-    finally:
-        doc.close()
+    text = squash(pdf_text(pdf[1]))
     for address in [REPORT, MEMBERS, MAIL, CELL, LINKED]:
         assert address in text, address  # a hyphen at a line end would come out as U+FFFE
 

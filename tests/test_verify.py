@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2
 import pytest
 
 from bulletin_press.build import build
 from bulletin_press.verify import comparable
 
-from .conftest import HEADER, make_project
+from .conftest import HEADER, make_project, pdf_text
 
 # Words that break at hyphens: hyphenation (lang: en), typed hyphens (PDFium shows '-' at a line
 # end as U+FFFE), soft hyphens (drawn only where the line breaks), and addresses with hyphens.
@@ -49,13 +48,6 @@ ADDRESSES = ("https://www.example.org/reports/2023/annual-environmental-report-f
              "co-management@example.org")
 
 
-def text_layer(pdf: Path) -> str:
-    doc = pypdfium2.PdfDocument(str(pdf))
-    try:
-        return "".join(page.get_textpage().get_text_range() for page in doc)
-    finally:
-        doc.close()
-
 
 def line_end_hyphens(text: str) -> int:
     """Hyphens the PDF's text layer shows where a line ends inside a word."""
@@ -68,7 +60,7 @@ def test_hyphens_at_line_ends_are_not_reported_lost(tmp_path: Path, width: int) 
                            layouts=narrow(width))
     result = build(project, "x")  # raises BuildError if the text-layer check cried wolf
     assert not result.report.errors and result.pages >= 1
-    text = text_layer(result.pdf)
+    text = pdf_text(result.pdf)
     if width < 174:  # the narrow columns really put hyphens at line ends
         assert line_end_hyphens(text) > 0
     # An address breaks only where it may, with no hyphen added: it copies out whole.
