@@ -8,10 +8,11 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, photos, preflight, render, verify
+from . import __version__, assets, photos, preflight, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -20,6 +21,9 @@ from .fonts import resolve_fonts
 from .profiles import make_profile
 from .project import Project
 from .templates import environment, find_layout
+
+if TYPE_CHECKING:  # WeasyPrint is imported by render.py, lazily for --help
+    import weasyprint
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Result:
     seconds: float
     report: Report
     timings: dict[str, float] = field(default_factory=dict)
+    passes: int = 1  # layouts the relayout passes took (relayout.py)
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -85,20 +90,26 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     title = f"{issue.publication.name} {edition}{cumulative}"
-    html = env.get_template("issue.html").render(
-        issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
-        stylesheets=[s.resolve().as_uri() for s in layout.stylesheets], profile_css=Markup(profile.css()),
-    )
     out_dir = project.build / issue.id
     pdf_path = out_dir / safe_filename(f"{issue.publication.name}-{edition}-{profile.name}.pdf")
     html_path = pdf_path.with_suffix(".html") if options.html else None
-    if html_path:
-        render.write_text(html, html_path)
-    lap("template")
-
     roots = (folder, project.layouts, project.fonts)
     pdf_options = profile.pdf_options(folder / "issue.yaml")  # the variant's defaults apply from layout on
-    document = render.layout(html, folder, roots, report, justify=layout.typography.justify, **pdf_options)
+    template = env.get_template("issue.html")
+    html = ""
+
+    def lay_out(hints: relayout.Hints) -> weasyprint.Document:
+        nonlocal html
+        html = template.render(
+            issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
+            stylesheets=[s.resolve().as_uri() for s in layout.stylesheets], profile_css=Markup(profile.css()), hints=hints,
+        )
+        return render.layout(html, folder, roots, report, justify=layout.typography.justify, **pdf_options)
+
+    # Each pass may move a photo or split a table group where the previous one left a hole.
+    document, _hints, passes = relayout.settle(lay_out)
+    if html_path:
+        render.write_text(html, html_path)
     lap("layout")
     where = Pos(relpath(folder / "issue.yaml"))
     report.extend(verify.check_completeness(issue, document, layout.typography))
@@ -128,4 +139,5 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.dry_run:
         target.unlink()
     lap("write")
-    return Result(profile.name, pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings)
+    return Result(profile.name, pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
+                  passes)

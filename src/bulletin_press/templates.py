@@ -10,6 +10,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from . import relayout
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text
@@ -103,6 +104,8 @@ def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment
         css_string=css_string,
     )
     env.globals["render_blocks"] = render_blocks
+    env.globals["block_id"] = relayout.block_id
+    env.globals["hint"] = hint
     return env
 
 
@@ -116,6 +119,12 @@ def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
     env = ctx.environment
     parts = [env.get_template(b.template).render({**ctx.get_all(), "block": b}) for b in blocks]
     return Markup("\n".join(parts))
+
+
+@jinja2.pass_context
+def hint(ctx: jinja2.runtime.Context, block: Any, name: str, default: Any = None) -> Any:
+    """What a layout pass asked of this block (relayout.py): e.g. hint(block, "defer", 0)."""
+    return (ctx.get("hints") or {}).get(relayout.block_id(block), {}).get(name, default)
 
 
 def css_string(value: str) -> Markup:

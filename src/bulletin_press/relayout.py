@@ -1,0 +1,53 @@
+"""Layout passes: what one layout shows (a hole, a group split by a page) becomes hints for the next."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .content.model import Value
+
+if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
+    import weasyprint
+
+# Block id → that block's hints (e.g. {"defer": 2} or {"continued_at": [5]}): what the templates
+# read through `hint(block, name)`. Frozen between passes so that a template cannot change them.
+Hints = Mapping[str, Mapping[str, Any]]
+Adjuster = Callable[["weasyprint.Document", Hints], dict[str, dict[str, Any]]]
+NONE: Hints = MappingProxyType({})
+MAX_PASSES = 4  # a first layout and at most three corrections: each pass only adds hints
+
+ADJUSTERS: list[Adjuster] = []
+
+
+def adjuster(fn: Adjuster) -> Adjuster:
+    """Register a pass: it reads the laid-out document and the hints it was laid out with, and
+    returns the hints it wants added (block id → settings); an empty dict when the pages are right."""
+    ADJUSTERS.append(fn)
+    return fn
+
+
+def block_id(block: Value) -> str:
+    """A block's id in the HTML (`data-block`), stable across passes: its place in the YAML."""
+    return f"b{block.pos.line}-{block.pos.col}"
+
+
+def settle(lay_out: Callable[[Hints], "weasyprint.Document"]) -> tuple["weasyprint.Document", Hints, int]:
+    """Lay out, let every adjuster look, and lay out again with their hints until none has more.
+
+    Returns the last document, the hints it was made with and the number of layouts. Hints only
+    grow (an adjuster adds, never takes back), so the passes end; MAX_PASSES bounds them anyway.
+    """
+    hints: Hints = NONE
+    for passes in range(1, MAX_PASSES + 1):
+        document = lay_out(hints)
+        added: dict[str, dict[str, Any]] = {}
+        for fn in ADJUSTERS:
+            for key, values in fn(document, hints).items():
+                added.setdefault(key, {}).update(values)
+        merged = {key: {**hints.get(key, {}), **values} for key, values in added.items()}
+        if passes == MAX_PASSES or all(hints.get(key) == values for key, values in merged.items()):
+            return document, hints, passes
+        hints = MappingProxyType({**hints, **{k: MappingProxyType(v) for k, v in merged.items()}})
+    raise AssertionError("unreachable")
