@@ -133,7 +133,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
             raise BuildError(lost + report.findings)
 
     # The preview's PDF goes to no reader: spare it the text-layer reading (~0.15 s on 2023-11).
-    size = render.write_pdf(document, target, check=None if options.preview else text_layer, **pdf_options)
+    size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=profile.finisher(),
+                            **pdf_options)
     if profile.email_budget and not options.preview:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:

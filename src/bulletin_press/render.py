@@ -75,14 +75,16 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
 
 
 def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path], None] | None = None,
-              **options: object) -> int:
-    """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file."""
+              finisher: Callable[[weasyprint.Document, object], None] | None = None, **options: object) -> int:
+    """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file.
+
+    `finisher` adds to WeasyPrint's PDF objects before they are written (the print profile's output intent)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(target)
     fd, tmp = _create_part(target)
     try:
         with os.fdopen(fd, "wb") as out:
-            document.write_pdf(out, **options)
+            document.write_pdf(out, finisher=finisher, **options)
             out.flush()
             os.fsync(out.fileno())
         if check:
