@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 # What the renderer needs: Pango (WeasyPrint's text layout), HarfBuzz subsetting (fast font
 # embedding), the house fonts of fonts/fonts.yaml (Noto CJK, DejaVu for symbols, Noto Color
 # Emoji), fontconfig to find them; poppler for looking at pages and qpdf for the tests'
-# structural check of each profile's PDF.
+# structural check of each profile's PDF; scribus-data for the print profile's output intent, the
+# ICC profile ISO Coated v2 300% (FOGRA39, zlib licence: embeddable; layouts/base/layout.yaml).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-dejavu-core
-          fonts-noto-color-emoji poppler-utils qpdf)
+          fonts-noto-color-emoji poppler-utils qpdf scribus-data)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
