@@ -23,7 +23,7 @@ class OutputIntent:
 
     icc: Path
     condition: str  # OutputConditionIdentifier: the condition's name in the registry, e.g. FOGRA39
-    registry: str = "http://www.color.org"  # where `condition` is registered (the ICC's characterization data)
+    registry: str = "http://www.color.org"  # where `condition` is registered (the ICC's characterization data); "": nowhere
     info: str = ""  # a human-readable description; the profile's own by default
     data: bytes = field(default=b"", repr=False, compare=False)
 
@@ -41,10 +41,13 @@ class OutputIntent:
         def finish(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
             profile = pydyf.Stream([self.data], pydyf.Dictionary({"N": self.components}), compress=True)
             pdf.add_object(profile)
-            pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
+            intent = pydyf.Dictionary({
                 "Type": "/OutputIntent", "S": subtype, "OutputConditionIdentifier": pydyf.String(self.condition),
-                "OutputCondition": pydyf.String(self.info), "RegistryName": pydyf.String(self.registry),
-                "Info": pydyf.String(self.info), "DestOutputProfile": profile.reference})])
+                "OutputCondition": pydyf.String(self.info), "Info": pydyf.String(self.info),
+                "DestOutputProfile": profile.reference})
+            if self.registry:
+                intent["RegistryName"] = pydyf.String(self.registry)
+            pdf.catalog["OutputIntents"] = pydyf.Array([intent])
             if self.components != 3:
                 _tag_rgb_as_srgb(pdf)
         return finish
@@ -90,6 +93,7 @@ class Profile:
     attach_source: bool = False  # archive: issue.yaml embedded so that the copy can be rebuilt
     email_budget: bool = False  # warn when the PDF exceeds the layout's e-mail size budget
     output_intent: OutputIntent | None = None  # print: the printing condition (ICC profile) the PDF declares
+    links: bool = True  # print: false leaves link annotations out (PDF/X keeps annotations off the printed area)
 
     def css(self) -> str:
         """Page rules the profile adds after the layout's own stylesheets."""
@@ -111,11 +115,32 @@ class Profile:
         return options
 
     def finisher(self) -> Callable[[weasyprint.Document, pydyf.PDF], None] | None:
-        """What to add to the PDF after WeasyPrint made it, before it is written (None: nothing)."""
-        if not self.output_intent:
+        """What to change in WeasyPrint's PDF before it is written (None: nothing)."""
+        steps: list[Callable[[weasyprint.Document, pydyf.PDF], None]] = []
+        if self.output_intent:
+            pdfa = (self.pdf_variant or "").startswith("pdf/a")
+            steps.append(self.output_intent.finisher("/GTS_PDFA1" if pdfa else "/GTS_PDFX"))
+        if not self.links:
+            steps.append(_drop_links)
+        if not steps:
             return None
-        pdfa = (self.pdf_variant or "").startswith("pdf/a")
-        return self.output_intent.finisher("/GTS_PDFA1" if pdfa else "/GTS_PDFX")
+
+        def finish(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+            for step in steps:
+                step(document, pdf)
+        return finish
+
+
+def _drop_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Link annotations off every page: they lie on the printed area, where PDF/X wants none, and a print shop has no use for them."""
+    for page in pdf.objects:
+        if not isinstance(page, dict) or page.get("Type") != "/Page" or "Annots" not in page:
+            continue
+        kept = [a for a in page["Annots"] if pdf.objects[int(a.split()[0])].get("Subtype") != "/Link"]
+        if kept:
+            page["Annots"] = pydyf.Array(kept)
+        else:
+            del page["Annots"]
 
 
 FIELDS = {f.name for f in fields(Profile)} - {"name"}
@@ -157,7 +182,8 @@ def _output_intent(profile: str, spec: object, pos: Pos) -> OutputIntent:
     if len(data) < 128 or data[36:40] != b"acsp" or data[16:20] not in ICC_COMPONENTS:
         raise fail(f"icc {icc} is not an ICC profile of a CMYK, RGB or grey space")
     info = str(spec.get("info") or _description(data) or spec["condition"])
-    return OutputIntent(icc, str(spec["condition"]), str(spec.get("registry") or OutputIntent.registry), info, data)
+    registry = spec.get("registry", OutputIntent.registry)  # empty: a condition of the shop's own, in no registry
+    return OutputIntent(icc, str(spec["condition"]), str(registry or ""), info, data)
 
 
 def _description(data: bytes) -> str:
