@@ -1,4 +1,4 @@
-"""Output profiles — screen, print, archive — as a layout declares them: CSS for the page, PDF options."""
+"""Output profiles — screen, print, archive — as a layout declares them: CSS for the page, PDF options, output intent."""
 
 from __future__ import annotations
 
