@@ -42,8 +42,10 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
 
     def prepare(job: tuple[boxes.ReplacedBox, Path]) -> tuple[boxes.ReplacedBox, Path | None]:
         box, source = job
-        width = max(1, math.ceil(box.width / CSS_PX_PER_INCH * dpi))
-        height = max(1, math.ceil(box.height / CSS_PX_PER_INCH * dpi))
+        # Rounded, the height from the width: the copy keeps the box's shape to a pixel, so that
+        # covering the box scales it by no more than half a pixel past the box's edges.
+        width = max(1, round(box.width / CSS_PX_PER_INCH * dpi))
+        height = max(1, round(width * box.height / box.width))
         focus = focus_of(box) if box.style["object_fit"] == "cover" else None
         fit = f"cover{focus[0]:.3f},{focus[1]:.3f}" if focus else "fit"
         target = cache / f"{content_hash(source, cache)}-{width}x{height}-{fit}-q{quality}.jpg"

@@ -28,7 +28,7 @@ class Shape:
     """How a photo is framed. Lengths the layout owns (column width, caps, gutter) stay in CSS:
     these are ratios, so a frame keeps its shape in any column."""
 
-    kind: str  # "wide": full width, "tall": whole and centred, "row": one of a justified row
+    kind: str  # "wide": full width, "tall": whole and centred, "cell": one of a justified row
     aspect: float  # width/height of the photo as the YAML shapes it (its pixels, or `crop:`)
     frame: float  # width/height of the frame: `aspect` unless a row balances it; wide frames: see least
     least: float  # wide: the frame's height/width may not go below this (MAX_CROP), 0 for `crop: fill`
@@ -70,7 +70,7 @@ def row(photos: Sequence[Photo], assets: Mapping[str, Asset]) -> list[Shape]:
     aspects = [aspect_of(p, assets.get(p.src)) for p in photos]
     frames = balance(aspects, [p.crop_fill for p in photos])
     total = sum(frames)
-    return [Shape("row", a, f, 1 / f, position(p), f / total) for p, a, f in zip(photos, aspects, frames)]
+    return [Shape("cell", a, f, 1 / f, position(p), f / total) for p, a, f in zip(photos, aspects, frames)]
 
 
 def balance(aspects: Sequence[float], fill: Sequence[bool]) -> list[float]:
