@@ -29,7 +29,7 @@ FONT_FALLBACK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 # Folders whose <id>/issue.yaml files name stand-ins: the real issues, then the test corpus.
 ISSUE_FOLDERS = ("issues", "tests/corpus")
 # A photo's shape from the end of its file name (`…-portrait.jpg`); anything else is --size.
-SHAPES = {"-portrait": "portrait", "-pano": "panorama", "-panorama": "panorama"}
+SHAPES = {"-portrait": "portrait", "-pano": "panorama", "-panorama": "panorama", "-square": "square", "-wide": "wide"}
 
 
 class StandinError(Exception):
@@ -136,13 +136,18 @@ def issue_files(root: Path, ids: list[str]) -> list[Path]:
 
 
 def shape_size(target: Path, size: tuple[int, int]) -> tuple[int, int]:
-    """The pixel size for a photo: --size, turned upright for `-portrait`, 3:1 for `-pano`."""
+    """The pixel size for a photo: --size, turned upright for `-portrait`, 3:1 for `-pano`, 1:1 for
+    `-square`, 16:9 for `-wide`."""
     long, short = max(size), min(size)
     shape = next((s for suffix, s in SHAPES.items() if target.stem.lower().endswith(suffix)), None)
     if shape == "portrait":
         return short, long
     if shape == "panorama":
         return long, max(32, long // 3)
+    if shape == "square":
+        return short, short
+    if shape == "wide":
+        return long, max(32, long * 9 // 16)
     return size
 
 
@@ -406,7 +411,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=(4000, 3000),
         metavar="WxH",
         help="pixel size of .jpg/.png stand-ins (default: 4000x3000, a camera photo); a file named "
-        "…-portrait.jpg is drawn upright, …-pano.jpg three times as wide as high",
+        "…-portrait.jpg is drawn upright, …-pano.jpg three times as wide as high, …-square.jpg square, "
+        "…-wide.jpg 16:9",
     )
     parser.add_argument("--force", action="store_true", help="regenerate files that already exist")
     return parser.parse_args(argv)

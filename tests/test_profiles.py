@@ -34,7 +34,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory) -> Result:
 def test_screen_pdf_is_small_tagged_and_titled(rendered: Rendered) -> None:
     result = rendered.result
     assert result.profile == "screen" and result.pdf.name.endswith("-screen.pdf")
-    assert result.size <= 1_500_000, f"{result.size} bytes"
+    assert result.size <= 1_600_000, f"{result.size} bytes"  # 30 photos in their shapes: 174 × 100 mm a 4:3
     root = pypdf.PdfReader(result.pdf).trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     assert root["/Lang"] == "zh-CN" and root["/ViewerPreferences"]["/DisplayDocTitle"]

@@ -110,7 +110,7 @@ def test_layouts_lists_chain_templates_and_properties(copy: Path, capsys) -> Non
     assert main(["layouts"]) == 0
     out = capsys.readouterr().out
     assert "member-brief (extends base)\n  templates: masthead.html\n" in out
-    assert "--photo-height" in out and "blocks/schedule.html" in out
+    assert "--photo-max-height" in out and "blocks/schedule.html" in out
 
 
 def test_schema_validates_the_real_issues_and_is_committed(capsys) -> None:

@@ -18,7 +18,7 @@ PILImage.MAX_IMAGE_PIXELS = 100_000_000  # a 10 000 × 10 000 photo is the most 
 
 @dataclass(frozen=True)
 class Asset:
-    """A resolved image: its URL for the HTML, or why it is shown as a placeholder."""
+    """A resolved image: its URL for the HTML and its pixel size as shown, or why it is a placeholder."""
 
     src: str
     url: str | None
@@ -62,13 +62,15 @@ def _decodes(path: Path) -> dict[str, object]:
             width, height = im.size
             if width * height > PILImage.MAX_IMAGE_PIXELS:
                 return {"bomb": f"{width}×{height} pixels"}
+            # A quarter turn in EXIF (a phone held upright): shown, and so shaped, the other way round.
+            turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
             im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             im.load()
     except PILImage.DecompressionBombError as e:
         return {"bomb": str(e)}
     except (OSError, SyntaxError, ValueError) as e:
         return {"error": str(e)}
-    return {"size": [width, height]}
+    return {"size": [height, width] if turned else [width, height]}
 
 
 def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
@@ -85,7 +87,7 @@ def _asset(folder: Path, image: Image, cache: Path | None) -> Asset:
         return Asset(image.src, None, problem=f"image not found: {image.src}{hint}; shown as a placeholder")
     if path.suffix.lower() == ".svg":
         return Asset(image.src, path.resolve().as_uri())
-    facts = remember(cache, "images", path, lambda: _decodes(path))
+    facts = remember(cache, "images-upright", path, lambda: _decodes(path))  # sizes as shown (EXIF turns)
     if "bomb" in facts:
         raise BuildError([Finding(image.pos, f"image {image.src} is too large ({facts['bomb']}); expected at most "
                                              f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")])

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
-from PIL import Image as PILImage
+from PIL import Image as PILImage, ImageOps
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 
@@ -18,18 +18,20 @@ from .filecache import remember
 
 CSS_PX_PER_INCH = 96
 RASTER = (".jpg", ".jpeg", ".png")
+ORIENTATION = 0x0112  # the EXIF tag
 
 
 def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quality: int) -> int:
     """Swap each placed photo for a copy of exactly the pixels its box shows at `dpi`; return how many.
 
     Runs after layout and before the PDF is written. The copy has the box's aspect ratio (what
-    `object-fit: cover` would crop is cropped away), so the drawing is unchanged and no pixel the
-    reader cannot see is embedded.
+    `object-fit: cover` crops is cropped away, where `object-position` puts the box), so the
+    drawing is unchanged and no pixel the reader cannot see is embedded.
     """
     jobs = []
     for page in document.pages:
-        for box in page._page_box.descendants():
+        # placeholders=True: a photo positioned absolutely in its frame is found through its placeholder.
+        for box in page._page_box.descendants(placeholders=True):
             if isinstance(box, boxes.ReplacedBox) and isinstance(box.replacement, RasterImage) and box.element is not None:
                 source = _local_path(box.element.get("src") or "")
                 if source and source.suffix.lower() in RASTER and box.width and box.height:
@@ -40,12 +42,15 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
 
     def prepare(job: tuple[boxes.ReplacedBox, Path]) -> tuple[boxes.ReplacedBox, Path | None]:
         box, source = job
-        width = max(1, math.ceil(box.width / CSS_PX_PER_INCH * dpi))
-        height = max(1, math.ceil(box.height / CSS_PX_PER_INCH * dpi))
-        cover = box.style["object_fit"] == "cover"
-        target = cache / f"{content_hash(source, cache)}-{width}x{height}-{'cover' if cover else 'fit'}-q{quality}.jpg"
+        # Rounded, the height from the width: the copy keeps the box's shape to a pixel, so that
+        # covering the box scales it by no more than half a pixel past the box's edges.
+        width = max(1, round(box.width / CSS_PX_PER_INCH * dpi))
+        height = max(1, round(width * box.height / box.width))
+        focus = focus_of(box) if box.style["object_fit"] == "cover" else None
+        fit = f"cover{focus[0]:.3f},{focus[1]:.3f}" if focus else "fit"
+        target = cache / f"{content_hash(source, cache)}-{width}x{height}-{fit}-q{quality}.jpg"
         if not target.is_file():
-            if not _resample(source, target, width, height, cover, quality):
+            if not _resample(source, target, width, height, focus, quality):
                 return box, None
         return box, target
 
@@ -69,21 +74,46 @@ def content_hash(path: Path, cache: Path | None = None) -> str:
     return remember(cache, "hashes", path, lambda: hashlib.sha256(path.read_bytes()).hexdigest()[:24])
 
 
-def _resample(source: Path, target: Path, width: int, height: int, cover: bool, quality: int) -> bool:
-    """Crop to the box's aspect (cover) or keep it whole (fit), resample, save; False if the source is bigger than needed anyway."""
+def focus_of(box: boxes.ReplacedBox) -> tuple[float, float]:
+    """Where object-position puts a covering image: for each axis, the fraction of the overflowing
+    part that lies before the box (0: the left or top edge shows, 0.5: centred, 1: right or bottom)."""
+    (x_side, x, y_side, y), = box.style["object_position"]
+    image = box.replacement
+    scale = max(box.width / image.width, box.height / image.height)
+    over_x, over_y = image.width * scale - box.width, image.height * scale - box.height
+    return _fraction(x, over_x, x_side == "right"), _fraction(y, over_y, y_side == "bottom")
+
+
+def _fraction(offset: object, overflow: float, from_end: bool) -> float:
+    """A position offset (a percentage or a length in CSS px) as a fraction of the overflow."""
+    value, unit = offset.value, offset.unit  # type: ignore[attr-defined]
+    fraction = value / 100 if unit == "%" else (-value / overflow if overflow > 0 else 0.5)
+    fraction = 1 - fraction if from_end else fraction
+    return min(max(fraction, 0.0), 1.0)
+
+
+def _resample(source: Path, target: Path, width: int, height: int, focus: tuple[float, float] | None,
+              quality: int) -> bool:
+    """Crop to the box's aspect where `focus` puts it (cover) or keep it whole (fit), resample, save;
+    False if the source is no bigger than needed anyway."""
     with PILImage.open(source) as im:
-        if im.width <= width * 1.1 and im.height <= height * 1.1:
+        orientation = im.getexif().get(ORIENTATION, 1)
+        turned = orientation in (5, 6, 7, 8)  # a quarter turn: the file's width is the shown height
+        shown_w, shown_h = (im.height, im.width) if turned else im.size
+        if shown_w <= width * 1.1 and shown_h <= height * 1.1:
             return False  # already at or below the needed resolution: embed as it is
-        im.draft("RGB", (width, height))  # JPEG: decode at 1/2, 1/4, 1/8 scale when that is enough
-        scale_x, scale_y = im.width / width, im.height / height
-        if cover:  # the centred region the box shows (object-position: 50% 50%)
+        im.draft("RGB", (height, width) if turned else (width, height))  # JPEG: decode at 1/2, 1/4, 1/8 scale when that is enough
+        # Upright the way WeasyPrint shows it (image-orientation: from-image): the copy carries no EXIF.
+        upright = ImageOps.exif_transpose(im) if orientation != 1 else im
+        scale_x, scale_y = upright.width / width, upright.height / height
+        if focus:  # the region the box shows: the overflow split as object-position splits it
             scale = min(scale_x, scale_y)
             crop_w, crop_h = width * scale, height * scale
-            left, top = (im.width - crop_w) / 2, (im.height - crop_h) / 2
+            left, top = (upright.width - crop_w) * focus[0], (upright.height - crop_h) * focus[1]
             region = (round(left), round(top), round(left + crop_w), round(top + crop_h))
-            out = im.convert("RGB").resize((width, height), PILImage.Resampling.LANCZOS, box=region)
+            out = upright.convert("RGB").resize((width, height), PILImage.Resampling.LANCZOS, box=region)
         else:
-            out = im.convert("RGB")
+            out = upright.convert("RGB")
             out.thumbnail((width, height), PILImage.Resampling.LANCZOS)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     out.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: ~3 % smaller

@@ -10,7 +10,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import relayout
+from . import relayout, shapes
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text
@@ -106,6 +106,8 @@ def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment
     env.globals["render_blocks"] = render_blocks
     env.globals["block_id"] = relayout.block_id
     env.globals["hint"] = hint
+    env.globals["photo_shape"] = photo_shape
+    env.globals["row_shapes"] = row_shapes
     return env
 
 
@@ -125,6 +127,18 @@ def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
 def hint(ctx: jinja2.runtime.Context, block: Any, name: str, default: Any = None) -> Any:
     """What a layout pass asked of this block (relayout.py): e.g. hint(block, "defer", 0)."""
     return (ctx.get("hints") or {}).get(relayout.block_id(block), {}).get(name, default)
+
+
+@jinja2.pass_context
+def photo_shape(ctx: jinja2.runtime.Context, photo: Any) -> shapes.Shape:
+    """How a photo alone is framed (shapes.py), from its file's pixel size."""
+    return shapes.single(photo, ctx["assets"].get(photo.src))
+
+
+@jinja2.pass_context
+def row_shapes(ctx: jinja2.runtime.Context, photos: Any) -> list[shapes.Shape]:
+    """How the photos of a row are framed: one height, the width filled."""
+    return shapes.row(photos, ctx["assets"])
 
 
 def css_string(value: str) -> Markup:

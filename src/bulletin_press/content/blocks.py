@@ -42,10 +42,34 @@ class Paragraph(Block):
     text: Text
 
 
+FOCUS = ("centre", "center", "top", "bottom", "left", "right")
+RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Photo(Image):
     caption: Text | None = None
     credit: Text | None = None
+    crop: str | None = None  # `16:9` (that shape), or `fill` (whatever the layout's box needs); unset: shown whole
+    focus: str | None = None  # what a crop keeps: centre, top, bottom, left, right
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.crop is not None and self.crop_ratio is None and self.crop.strip().lower() != "fill":
+            found.append(f"crop '{self.crop}' is not a shape; expected width:height such as 16:9, 1:1 or 3:4, or 'fill'")
+        if self.focus is not None and self.focus.strip().lower() not in FOCUS:
+            found.append(f"focus '{self.focus}' is unknown; expected one of: centre, top, bottom, left, right")
+        return found
+
+    @property
+    def crop_ratio(self) -> float | None:
+        """Width over height of the shape `crop:` asks for; None when it names none."""
+        m = RATIO.fullmatch((self.crop or "").strip())
+        return float(m[1]) / float(m[2]) if m and float(m[1]) > 0 and float(m[2]) > 0 else None
+
+    @property
+    def crop_fill(self) -> bool:
+        return (self.crop or "").strip().lower() == "fill"
 
 
 @block("photo")
