@@ -10,7 +10,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import relayout
+from . import relayout, tables
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text
@@ -106,6 +106,7 @@ def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment
     env.globals["render_blocks"] = render_blocks
     env.globals["block_id"] = relayout.block_id
     env.globals["hint"] = hint
+    env.globals["table_plan"] = lambda block, *hints: tables.plan(block, *hints, settings=settings)
     return env
 
 
