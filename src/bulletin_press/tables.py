@@ -27,6 +27,7 @@ SHORT_EM = 12.0
 MEASURE_EM = 54.8
 PADDING_EM = 1.3
 AIR_EM = 0.5  # per column: an estimate a few per cent short must not wrap a short cell
+FLOOR_EM = 4.0  # no column narrower, unless everything is short of room (an address column too)
 
 # A number as a table prints it: sign, currency, digits with thousands commas, a fraction, a unit.
 NUMBER = re.compile(r"(?P<lead>[+\-−±]?[¥￥$€£]?)(?P<int>\d[\d,]*)(?P<frac>\.\d+)?(?P<unit>[%‰]?)")
@@ -177,7 +178,7 @@ def plan(block: Table, measure: Sequence[float] | None = None, continued_at: Seq
             spans = [*spans, *(width(plain_text(g.label, settings)) + 2 for g in block.groups)]
         natural.append(max(spans) + AIR_EM)
         short = [w for w in spans if w <= SHORT_EM]
-        least.append(max([*short, *(min(unbreakable(s), SHORT_EM) for s in shown)], default=0.0) + AIR_EM)
+        least.append(max([*short, *(min(unbreakable(s), SHORT_EM) for s in shown), min(max(spans), FLOOR_EM)]) + AIR_EM)
         kinds.append((is_number, round(tail, 2)))
     got = widths(natural, least, total, padding)
     share = [100 * w / sum(got) for w in got]
