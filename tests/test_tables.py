@@ -18,6 +18,7 @@ from bulletin_press.project import Project
 from bulletin_press.typeset import plain_text
 from bulletin_press.verify import squash
 
+from . import conftest
 from .conftest import HEADER, ROOT, make_project
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -124,7 +125,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return render(Project(ROOT, build_dir=tmp_path_factory.mktemp("corpus")), str(CORPUS / request.param))
 
 
-def lines(page: pdfplumber.page.Page) -> list[tuple[float, str]]:
+def lines(page: pdfplumber.page.Page | conftest.PdfPage) -> list[tuple[float, str]]:
     """The page's lines of text (characters within 2 pt of one top), each read left to right."""
     out: list[tuple[float, list[dict]]] = []
     for c in sorted(page.chars, key=lambda c: c["top"]):
@@ -195,6 +196,18 @@ def test_cells_of_the_corpus_application_table_keep_their_names_and_dates_whole(
                 assert any(squash(plain_text(cell)) in line for line in shown), cell
 
 
+def test_the_seed_table_keeps_every_organisation_on_one_line(rendered: conftest.Rendered) -> None:
+    """2023-11's 表6-1: 中国国际民间组织合作促进会 (13 characters) stays on one line beside 45-character case
+    titles (an equal fraction of each column's one-line width would wrap it)."""
+    block, = [b for s in load_issue(ROOT / "issues" / "2023-11").sections for a in getattr(s, "body", ())
+              for b in getattr(a, "body", ()) if isinstance(b, Table)]
+    shown = [text for page in rendered.pages for _, text in lines(page)]
+    for group in block.groups:
+        assert any(group.label in line for line in shown), group.label
+        for _, org in group.rows:
+            assert any(squash(plain_text(org)) in line for line in shown), org
+
+
 def points(word: dict) -> float:
     """Where a number's decimal point stands: its point's left edge, or an integer's right edge."""
     chars = [c for c in word["chars"] if c["text"] not in "%‰"]
@@ -255,6 +268,9 @@ def test_widths_give_short_columns_their_width_and_long_ones_the_rest() -> None:
     assert abs(sum(got) - 54.8) < 0.01
     assert got[0] >= 10.5 + 1.3 and got[1] >= 8.4 + 1.3
     assert (got[2] - 1.3) / natural[2] == pytest.approx((got[3] - 1.3) / natural[3], rel=0.01)  # long ones wrap alike
+    # 2023-11: a 13-character organisation beside 45-character case titles gets its whole line.
+    seed = tables.widths([8.5, 45.5, 13.5], [8.5, 12.5, 12.5], 54.8, 1.3)
+    assert seed[2] == pytest.approx(13.5 + 1.3) and seed[0] == pytest.approx(8.5 + 1.3)
     roomy = tables.widths([5, 20, 8], [5, 12, 8], 54.8, 1.3)
     assert (roomy[1] - 1.3) / (roomy[0] - 1.3) == pytest.approx(20 / 5, rel=0.01)  # all on one line: slack shared
 

@@ -126,9 +126,11 @@ def numeric(cells: Sequence[str]) -> tuple[bool, float]:
 def widths(natural: Sequence[float], least: Sequence[float], measure: float, padding: float) -> list[float]:
     """Column widths (em, padding included) that share `measure`.
 
-    Each column gets the same fraction λ of its natural (one-line) width, but never less than its
-    least (its short cells and words unbroken) nor more than it needs — λ found by bisection.
-    When everything fits on one line, the slack is shared in proportion to the natural widths.
+    A column that needs no more than an equal share of the room left is given all it needs (a
+    13-character name beside a column of long titles stays on one line); the other columns get
+    the same fraction λ of their natural (one-line) width, never less than their least (short
+    cells and words unbroken) nor more than they need, so that their cells wrap to about as many
+    lines. When everything fits on one line, the slack is shared in proportion.
     """
     room = measure - padding * len(natural)
     if sum(natural) <= room:
@@ -137,9 +139,19 @@ def widths(natural: Sequence[float], least: Sequence[float], measure: float, pad
     if sum(least) >= room:  # too many short columns: they wrap, in proportion
         scale = room / sum(least) if sum(least) else 1.0
         return [m * scale + padding for m in least]
+    whole: set[int] = set()
+    while True:
+        rest = [i for i in range(len(natural)) if i not in whole]
+        share = (room - sum(natural[i] for i in whole)) / len(rest)
+        fits = {i for i in rest if natural[i] <= share}
+        if not fits:
+            break
+        whole |= fits
+    if sum(natural[i] for i in whole) + sum(least[i] for i in rest) > room:
+        whole = set()  # the others' least would not fit: every column takes its part of λ
 
     def used(lam: float) -> list[float]:
-        return [min(n, max(m, lam * n)) for n, m in zip(natural, least)]
+        return [n if i in whole else min(n, max(m, lam * n)) for i, (n, m) in enumerate(zip(natural, least))]
 
     low, high = 0.0, 1.0
     for _ in range(40):
@@ -174,12 +186,16 @@ def plan(block: Table, measure: Sequence[float] | None = None, continued_at: Seq
             numbers = [NUMBER.fullmatch(c.strip()) for c in cells[1:]]
             spans = spans[:1] + [width(m["lead"] + m["int"]) + tail * advance("0") if m else w
                                  for m, w in zip(numbers, spans[1:])]
-        if i == 0 and block.groups:  # room for a continued label, 华中（续）, when there is room
-            spans = [*spans, *(width(plain_text(g.label, settings)) + 2 for g in block.groups)]
+        if i == 0 and block.groups:  # a continued label's （续） may take a line of its own
+            spans.append(width("（续）"))
         natural.append(max(spans) + AIR_EM)
         short = [w for w in spans if w <= SHORT_EM]
         least.append(max([*short, *(min(unbreakable(s), SHORT_EM) for s in shown), min(max(spans), FLOOR_EM)]) + AIR_EM)
         kinds.append((is_number, round(tail, 2)))
+    if block.groups:  # 华中（续） on one line too, if every column can have all it needs
+        continued = max(width(plain_text(g.label, settings)) for g in block.groups) + width("（续）") + AIR_EM
+        if sum(natural) - natural[0] + continued <= total - padding * len(natural):
+            natural[0] = max(natural[0], continued)
     got = widths(natural, least, total, padding)
     share = [100 * w / sum(got) for w in got]
     return Plan(tuple(Column(round(s, 2), *k) for s, k in zip(share, kinds)), tuple(segments(block, continued_at)))
