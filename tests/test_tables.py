@@ -282,7 +282,8 @@ def test_number_columns_are_found_and_padded_to_a_decimal_tab() -> None:
     assert not tables.numeric(["1,280.00", "约300"])[0] and not tables.numeric(["—", ""])[0]
     plan = tables.Plan((tables.Column(50, True, 3.35),))
     assert str(plan.cell(0, "100%")) == '100<span class="num-tail" style="width: 3.35ch">%</span>'
-    assert plan.cell(0, "约300") is None
+    assert plan.cell(0, "—") == "—" and plan.cell(0, "约300") is None
+    assert tables.Plan((tables.Column(50),)).cell(0, "100%") is None  # a text column
 
 
 def test_a_table_set_in_other_type_is_measured_and_laid_out_again(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ class Plan:
     segments: tuple[Segment, ...] = ()  # a grouped table's groups, cut where pages begin
 
     def cell(self, column: int, text: str) -> Markup | None:
-        """A number of a number column as HTML; None for any other cell.
+        """A cell of a number column as HTML; None for any other cell.
 
         What follows the integer part (point, fraction, unit) stands left-aligned in a box as wide
         as the column's widest, as at a decimal tab: every point of the column falls on one x
@@ -72,8 +72,8 @@ class Plan:
         """
         col = self.columns[column]
         m = NUMBER.fullmatch(text.strip()) if col.numeric else None
-        if not m:
-            return None
+        if not m:  # a dash or nothing in a column of numbers stands flush right with them
+            return Markup(escape(text)) if col.numeric and PLACEHOLDER.fullmatch(text.strip()) else None
         whole, tail = escape(m["lead"] + m["int"]), escape((m["frac"] or "") + m["unit"])
         if not col.tail:
             return Markup(f"{whole}{tail}")
