@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import make_standins  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
+LABELS = ["华北", "东北", "华东", "西北", "华中", "西南", "华南"]
 # 41 rows of grants by region (as in the corpus issue 2024-01): names and organisations of every
 # length, amounts with two decimals, completion rates with and without one. 华中 (rows 22–30) is
 # where the first page ends when the table follows the article title on page 1.
@@ -287,25 +288,27 @@ def test_number_columns_are_found_and_padded_to_a_decimal_tab() -> None:
 
 
 def test_a_table_set_in_other_type_is_measured_and_laid_out_again(tmp_path: Path) -> None:
-    """A layout's 12 pt table type: the first layout's assumed measure (9 pt) is wrong, the table's
-    own, read from the laid-out box, sets the widths of the second; a short cell still one line."""
-    issue = HEADER + """\
-sections:
-  - type: section
-    title: 项目进展
-    body:
-      - type: article
-        title: 申请通道
-        body:
+    """A layout's 12 pt table type: the first layout's assumed measure (9 pt) is wrong; the tables'
+    own, read from the laid-out boxes, sets the widths of the second, and only then are groups cut
+    where pages begin (a third): short cells whole, every （续） label the first on its page."""
+    issue = ISSUE.replace("        body:\n", """        body:
           - type: table
             header: ["通道", "截止日期", "申请网址"]
             rows:
               - ["城乡废弃物与循环经济", "2024年4月30日", "https://grants.example.org/2024/small-grants/circular-economy/apply?lang=zh"]
-"""
+""", 1)
     project = make_project(tmp_path, issue.replace("layout: cega-bulletin", "layout: big"), layouts={"big": {
         "layout.yaml": "extends: cega-bulletin\nstylesheets: [big.css]\n",
         "big.css": "table.table { font-size: 12pt; }\n"}})
     rendered = render(project, "x")
-    assert rendered.result.passes == 2
-    shown = [text for _, text in lines(rendered.pages[0])]
-    assert any("城乡废弃物与循环经济" in line for line in shown) and any("2024年4月30日" in line for line in shown)
+    assert rendered.result.passes == 3
+    for block in rendered.blocks:
+        shown = [text for i in table_pages(rendered, block) for _, text in lines(rendered.pages[i])]
+        assert not [t for t in short_cells(block) if not any(t in line for line in shown)]
+    continued = 0
+    for page in rendered.pages:
+        labels = sorted((w for w in page.extract_words() if any(w["text"].startswith(g) for g in LABELS)),
+                        key=lambda w: w["top"])
+        continued += sum("（续）" in w["text"] for w in labels)
+        assert all("（续）" not in w["text"] for w in labels[1:]), [w["text"] for w in labels]
+    assert continued >= 1

@@ -238,7 +238,8 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
             if isinstance(box, boxes.TableBox) and (key := element.get("data-block")):
                 cell = next((b for b in _walk(box) if isinstance(b, boxes.TableCellBox)), None)
                 size = box.style["font_size"]
-                pad = (cell.padding_left + cell.padding_right + cell.border_left_width + cell.border_right_width) / size if cell else PADDING_EM
+                pad = PADDING_EM if cell is None else (
+                    cell.padding_left + cell.padding_right + cell.border_left_width + cell.border_right_width) / size
                 found.setdefault(key, [round(box.width / size, 1), round(pad, 2)])
             elif isinstance(box, boxes.TableRowBox) and element.get("data-row") is not None:
                 key = element.get("data-table")
@@ -250,6 +251,8 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
         if abs(w - was[0]) > 0.5 or abs(pad - was[1]) > 0.2:
             added.setdefault(key, {})["measure"] = [w, pad]
     for key, rows in pages.items():
+        if key in added:  # set at the wrong measure: where its pages begin will change
+            continue
         before = list(hints.get(key, {}).get("continued_at", ()))
         starts = [r for r in sorted(rows) if r - 1 in rows and rows[r - 1][1] == rows[r][1]
                   and rows[r - 1][0] != rows[r][0]]
