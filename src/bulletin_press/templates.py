@@ -10,7 +10,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import relayout, shapes
+from . import relayout, shapes, tables
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text
@@ -108,6 +108,7 @@ def environment(layout: Layout, cache: Path | None = None) -> jinja2.Environment
     env.globals["hint"] = hint
     env.globals["photo_shape"] = photo_shape
     env.globals["row_shapes"] = row_shapes
+    env.globals["table_plan"] = lambda block, *hints: tables.plan(block, *hints, settings=settings)
     return env
 
 
