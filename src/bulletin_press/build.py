@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, photos, preflight, relayout, render, verify
+from . import __version__, assets, photos, preflight, reading_order, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -132,6 +132,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         pdf_path = pdf_path.with_name(".preview.pdf")
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
     def text_layer(written: Path) -> None:
+        if pdf_options.get("pdf_tags"):  # a photo a layout pass moved is read where the YAML has it
+            reading_order.restore(written, document)
         if lost := verify.check_pdf_text(written, issue, document, layout.typography):
             raise BuildError(lost + report.findings)
 
