@@ -142,7 +142,6 @@ def _scalable(box: "wboxes.Box") -> float:
 def advise(laid: Laid, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
     """For every page that ends with a hole before a page opening with a photo: shrink it, or move it
     after the next blocks of its article."""
-    added: dict[str, dict[str, Any]] = {}
     seen: set = set()
     fills = _fills(laid)
     for k, page in enumerate(laid.pages):
@@ -151,7 +150,7 @@ def advise(laid: Laid, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
             if advice:  # the pages after this one move: the next hole is looked at on the next layout
                 return advice
         seen.update(b.element for b in in_flow(page) if b.element is not None)
-    return added
+    return {}
 
 
 def _fills(laid: Laid) -> list[float]:
@@ -184,7 +183,8 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
     own = hints.get(block, {})
     if own.get("advance"):
         return {}  # moved up already: where it stands it fits
-    need = box.border_box_y() + box.border_height() - top  # the photo and the headings kept with it
+    # The photo and the headings kept with it, and the margin above it that the page top took away.
+    need = box.border_box_y() + box.border_height() - top + _margin_above(box)
     if hole >= need:
         return {}  # something else left this hole
     image = _scalable(box)
@@ -212,6 +212,20 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
     if movable:  # a smaller hole at least
         return {block: {"defer": done + len(movable)}}
     return {}
+
+
+def _margin_above(box: "wboxes.Box") -> float:
+    """The top margin a box and its first descendants ask for (they collapse into one): WeasyPrint
+    drops it at the top of a page, but the box at the bottom of the previous page needs it."""
+    from weasyprint.formatting_structure import boxes
+
+    margin = 0.0
+    while box is not None:
+        value = box.style["margin_top"]
+        if getattr(value, "unit", None) == "px":
+            margin = max(margin, value.value)
+        box = box.children[0] if isinstance(box, boxes.BlockContainerBox) and box.children else None
+    return margin
 
 
 def _is_head_element(element: Any) -> bool:
