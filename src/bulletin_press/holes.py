@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from . import relayout
-from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, lowest, page_fill
+from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, lowest
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
@@ -256,6 +256,3 @@ def anchor_photos(document: "weasyprint.Document", hints: relayout.Hints) -> dic
     if not document.pages:
         return {}
     return advise(Laid.read(document), hints)
-
-
-__all__ = ["anchor", "anchor_photos", "arranged", "page_fill"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,20 +43,20 @@ def _moves(articles: list[Any]) -> list[tuple[tuple[int, int], tuple[int, int], 
 
 def restore(pdf: Path, document: "weasyprint.Document") -> int:
     """Put each moved photo's structure element (its anchor's /Div) back among its article's blocks in
-    the YAML's order, as an incremental update of the written file. Returns how many moved back.
+    the YAML's order, as an incremental update appended to the written file. Returns how many.
 
     WeasyPrint tags each article fragment as one /Art whose kids are its child boxes, one each, in
     order: the layout gives the place of both the photo and the block it belongs beside.
     """
-    from pypdf import PdfWriter
+    from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     articles = _articles(document)
     moves = _moves(articles)
     if not moves:
         return 0
-    writer = PdfWriter(pdf, incremental=True)  # reads the file whole first: it may be written over
-    root = writer.root_object.get("/StructTreeRoot")
+    reader = PdfReader(BytesIO(pdf.read_bytes()))
+    root = reader.trailer["/Root"].get("/StructTreeRoot")
     if root is None:
         return 0  # not a tagged PDF (print, archive): no reading order to put back
     arts: list[DictionaryObject] = []
@@ -79,6 +80,7 @@ def restore(pdf: Path, document: "weasyprint.Document") -> int:
     if len(arts) != len(articles) or any(len(elements(a)) != len(b.children) for a, b in zip(arts, articles)):
         raise RuntimeError(f"{pdf}: the structure tree does not match the layout; cannot restore the reading order")
     refs = [elements(a) for a in arts]
+    changed: dict[int, DictionaryObject] = {}
     for (j, c), (tj, tc), before in moves:
         ref, target = refs[j][c], refs[tj][tc]
         kids = arts[j]["/K"]
@@ -87,5 +89,49 @@ def restore(pdf: Path, document: "weasyprint.Document") -> int:
         at = next(i for i, k in enumerate(into) if getattr(k, "idnum", None) == target.idnum)
         into.insert(at if before else at + 1, ref)
         ref.get_object()[NameObject("/P")] = arts[tj].indirect_reference
-    writer.write(str(pdf))
+        for art in (arts[j], arts[tj]):
+            changed[art.indirect_reference.idnum] = art
+        changed[ref.idnum] = ref.get_object()
+    _append_update(pdf, reader, changed)
     return len(moves)
+
+
+def _append_update(pdf: Path, reader: Any, changed: dict[int, Any]) -> None:
+    """An incremental update: the changed objects, then a cross-reference stream that lists them and
+    itself (qpdf counts the objects from it) and points back to the file's own."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
+
+    data = pdf.read_bytes()
+    body = BytesIO()
+    offsets: dict[int, int] = {}
+    for number in sorted(changed):
+        offsets[number] = len(data) + body.tell() + 1  # past the newline: where "n 0 obj" starts
+        body.write(f"\n{number} 0 obj\n".encode())
+        changed[number].write_to_stream(body)
+        body.write(b"\nendobj")
+    trailer = reader.trailer
+    xref_number = int(trailer["/Size"])
+    offsets[xref_number] = len(data) + body.tell() + 1
+    rows = b"".join(bytes([1]) + offsets[n].to_bytes(4, "big") + bytes(2) for n in sorted(offsets))
+    xref = StreamObject()
+    xref.set_data(rows)
+    xref.update({
+        NameObject("/Type"): NameObject("/XRef"),
+        NameObject("/Size"): NumberObject(xref_number + 1),
+        NameObject("/Index"): ArrayObject([NumberObject(v) for n in sorted(offsets) for v in (n, 1)]),
+        NameObject("/W"): ArrayObject([NumberObject(1), NumberObject(4), NumberObject(2)]),
+        NameObject("/Prev"): NumberObject(_startxref(data)),
+    })
+    for key in ("/Root", "/Info", "/ID"):
+        if key in trailer:
+            xref[NameObject(key)] = trailer.raw_get(key)
+    body.write(f"\n{xref_number} 0 obj\n".encode())
+    xref.write_to_stream(body)
+    body.write(f"\nendobj\nstartxref\n{offsets[xref_number]}\n%%EOF\n".encode())
+    with open(pdf, "ab") as out:
+        out.write(body.getvalue())
+
+
+def _startxref(data: bytes) -> int:
+    at = data.rindex(b"startxref")
+    return int(data[at + len("startxref"):].split()[0])
