@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, photos, preflight, relayout, render, verify
+from . import __version__, assets, photos, preflight, reading_order, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
+from .fill import PageFill, page_fill
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
 from .profiles import make_profile
@@ -49,6 +50,8 @@ class Result:
     report: Report
     timings: dict[str, float] = field(default_factory=dict)
     passes: int = 1  # layouts the relayout passes took (relayout.py)
+    fill: tuple[PageFill, ...] = ()  # how full each page ends (fill.py)
+    hints: relayout.Hints = field(default_factory=dict)  # what the passes asked of blocks (a deferred photo …)
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -107,7 +110,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         return render.layout(html, folder, roots, report, justify=layout.typography.justify, **pdf_options)
 
     # Each pass may move a photo or split a table group where the previous one left a hole.
-    document, _hints, passes = relayout.settle(lay_out)
+    document, hints, passes = relayout.settle(lay_out)
     if html_path:
         render.write_text(html, html_path)
     lap("layout")
@@ -129,6 +132,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         pdf_path = pdf_path.with_name(".preview.pdf")
     target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
     def text_layer(written: Path) -> None:
+        if pdf_options.get("pdf_tags"):  # a photo a layout pass moved is read where the YAML has it
+            reading_order.restore(written, document)
         if lost := verify.check_pdf_text(written, issue, document, layout.typography):
             raise BuildError(lost + report.findings)
 
@@ -141,4 +146,4 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         target.unlink()
     lap("write")
     return Result(profile.name, pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes)
+                  passes, tuple(page_fill(document)), hints)

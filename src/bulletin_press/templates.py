@@ -10,7 +10,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import relayout, shapes, tables
+from . import holes, relayout, shapes, tables
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text
@@ -118,9 +118,20 @@ def _filtered(fn: Callable[..., str], settings: Typography) -> Callable[..., str
 
 @jinja2.pass_context
 def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
-    """Each block through its own partial (blocks/<type>.html), in order."""
+    """Each block through its own partial (blocks/<type>.html), in order — a photo that a layout pass
+    deferred after the blocks that follow it (holes.py), each photo in its anchor frame."""
     env = ctx.environment
-    parts = [env.get_template(b.template).render({**ctx.get_all(), "block": b}) for b in blocks]
+    found = ctx.get("hints") or {}
+
+    def wanted(block: Any, name: str) -> Any:
+        return found.get(relayout.block_id(block), {}).get(name)
+
+    parts = []
+    for block, moved in holes.arranged(blocks, lambda b: -(wanted(b, "advance") or 0) or wanted(b, "defer") or 0):
+        html = env.get_template(block.template).render({**ctx.get_all(), "block": block})
+        if block.type_name in holes.ANCHORED:
+            html = holes.anchor(block, html, moved, wanted(block, "scale"))
+        parts.append(html)
     return Markup("\n".join(parts))
 
 

@@ -1,0 +1,80 @@
+"""Page fill before and after the no-holes pass (holes.py), on the seeds and the corpus, in one run.
+
+Usage: .venv/bin/python benchmarks/page_fill.py [ISSUE ...] [--markdown]
+
+For each issue (default: issues/2023-11, issues/2020-09 and every tests/corpus/<id>), rendered twice
+in one process (screen profile, a temporary build folder): once with the no-holes pass switched
+off (the engine as it was: photos stay where the YAML puts them), once with it. Per page: the share
+of the page's body left empty at its bottom (fill.py), `*` where the rule exempts the page (the
+next page starts on a page of its own, or it is the last), `!` where it breaks the rule (more than
+10 % empty). Then the summary line's seconds and the layouts (passes) each render took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from bulletin_press import holes, relayout  # noqa: E402
+from bulletin_press.build import Options, Result, build  # noqa: E402
+from bulletin_press.fill import MAX_EMPTY, PageFill  # noqa: E402
+from bulletin_press.project import Project  # noqa: E402
+
+DEFAULT = ["2023-11", "2020-09", *sorted(str(p.parent.relative_to(ROOT)) for p in (ROOT / "tests" / "corpus").glob("*/issue.yaml"))]
+
+
+def render(project: Project, issue: str, anchored: bool) -> Result:
+    """One render, with or without the no-holes pass."""
+    saved = list(relayout.ADJUSTERS)
+    if not anchored:
+        relayout.ADJUSTERS[:] = [a for a in saved if a is not holes.anchor_photos]
+    try:
+        return build(project, issue, Options())
+    finally:
+        relayout.ADJUSTERS[:] = saved
+
+
+def cell(fill: PageFill | None) -> str:
+    if fill is None:
+        return "–"
+    mark = "*" if fill.exempt else "!" if fill.breaks_rule else ""
+    return f"{fill.empty * 100:.0f} %{mark}"
+
+
+def table(issue: str, before: Result, after: Result, markdown: bool) -> list[str]:
+    rows = max(len(before.fill), len(after.fill))
+    pick = lambda fills, i: fills[i] if i < len(fills) else None  # noqa: E731
+    lines = [f"{issue}: {before.pages} → {after.pages} pages, {before.seconds:.1f} s → {after.seconds:.1f} s, "
+             f"{before.passes} → {after.passes} layouts; pages over {MAX_EMPTY:.0%} (not exempt): "
+             f"{sum(f.breaks_rule for f in before.fill)} → {sum(f.breaks_rule for f in after.fill)}"]
+    if markdown:
+        lines += ["", "| page | before | after |", "|---:|---:|---:|"]
+        lines += [f"| {i + 1} | {cell(pick(before.fill, i))} | {cell(pick(after.fill, i))} |" for i in range(rows)]
+    else:
+        lines += [f"  page {i + 1:>2}  {cell(pick(before.fill, i)):>8}  {cell(pick(after.fill, i)):>8}" for i in range(rows)]
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("issues", nargs="*", default=DEFAULT)
+    p.add_argument("--markdown", action="store_true", help="tables in Markdown")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project(ROOT, build_dir=Path(tmp))
+        render(project, args.issues[0], True)  # fonts, photos and templates warm for both
+        print("empty share of each page's body at its bottom; * exempt (next page on its own, last page), "
+              f"! over {MAX_EMPTY:.0%}\n")
+        for issue in args.issues:
+            before, after = render(project, issue, False), render(project, issue, True)
+            print("\n".join(table(issue, before, after, args.markdown)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""No holes: pages end full, a moved photo stays in its article, and the tagged PDF reads it in place."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
+
+from bulletin_press import holes, relayout
+from bulletin_press.build import Options, Result, build
+from bulletin_press.content.blocks import Article, Photo
+from bulletin_press.content.load import load_issue
+from bulletin_press.content.model import Issue, Text, Value
+from bulletin_press.fill import MAX_EMPTY
+from bulletin_press.project import Project
+from bulletin_press.typeset import plain_text
+from bulletin_press.verify import comparable
+
+from .conftest import BRIEF_MARGINS, HEADER, MM, ROOT, make_project, read_pdf
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import make_standins  # noqa: E402
+
+ISSUES = ["2023-11", "2020-09", *sorted(f"tests/corpus/{p.parent.name}" for p in (ROOT / "tests" / "corpus").glob("*/issue.yaml"))]
+# Pages that still end more than 10 % empty, and why the engine cannot fill them: the test fails
+# when one fills (remove it here) and when another page breaks the rule.
+KNOWN = {
+    ("2023-11", 6): "a notice kept whole (VFK @ COP28) opens page 7; no photo of its article can give way to it",
+    ("2023-11", 14): "a photo row ends a one-paragraph article: it fits neither after the paragraph nor before it",
+}
+
+
+@dataclass
+class Rendered:
+    name: str
+    issue: Issue
+    result: Result
+
+
+@pytest.fixture(scope="module", params=ISSUES)
+def issue_render(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    folder = ROOT / request.param if "/" in request.param else ROOT / "issues" / request.param
+    if "corpus" in request.param:
+        assert make_standins.main([str(folder)]) == 0
+    result = build(Project(ROOT, build_dir=tmp_path_factory.mktemp("holes")), str(folder), Options())
+    return Rendered(folder.name, load_issue(folder), result)
+
+
+def pdf_empty_shares(pdf: Path, margins_mm: tuple[float, float]) -> list[float]:
+    """What a reader sees: per page, the share of the body below the lowest character, image or rule."""
+    top_m, bottom_m = margins_mm[0] * MM, margins_mm[1] * MM
+    shares = []
+    with pdfplumber.open(pdf) as doc:
+        for page in doc.pages:
+            top, bottom = top_m, float(page.height) - bottom_m
+            marks = [o["bottom"] for o in (*page.chars, *page.images, *page.rects) if top - 1 <= o["top"] and o["bottom"] <= bottom + 1]
+            shares.append(max(0.0, bottom - max(marks, default=top)) / (bottom - top))
+    return shares
+
+
+def test_no_page_ends_more_than_a_tenth_empty(issue_render: Rendered) -> None:
+    result, name = issue_render.result, issue_render.name
+    margins = BRIEF_MARGINS if issue_render.issue.layout == "member-brief" else (22, 20)
+    seen = pdf_empty_shares(result.pdf, margins)
+    assert len(seen) == len(result.fill)
+    for fill, share in zip(result.fill, seen):  # the layout's measure is the reader's
+        assert abs(fill.empty - share) < 0.02, (fill, share)
+    broken = {(name, f.number) for f, share in zip(result.fill, seen) if not f.exempt and share > MAX_EMPTY}
+    known = {key for key in KNOWN if key[0] == name}
+    assert broken <= known, f"pages over {MAX_EMPTY:.0%} empty: {sorted(broken - known)}"
+    assert broken == known, f"filled now, drop from KNOWN: {sorted(known - broken)}"
+
+
+def test_a_moved_photo_stays_in_its_article_within_three_blocks(issue_render: Rendered) -> None:
+    photos = {relayout.block_id(b): body for body in _article_bodies(issue_render.issue) for b in body
+              if b.type_name in holes.ANCHORED}
+    for block, asked in issue_render.result.hints.items():
+        moved = asked.get("defer", 0) or asked.get("advance", 0)
+        if moved:
+            assert block in photos and 0 < moved <= holes.MAX_MOVE, (block, dict(asked))
+
+
+def test_the_tagged_reading_order_is_the_yaml_order(issue_render: Rendered) -> None:
+    """The structure tree (what a screen reader reads) holds every text and photo where the YAML has it,
+    a moved photo included; 2023-11 has photos moved both ways, so the test cannot pass vacuously."""
+    wanted = _yaml_sequence(issue_render.issue)
+    tagged = _tagged_sequence(issue_render.result.pdf)
+    cursor, out = 0, []
+    for item in wanted:
+        at = tagged.find(item, cursor)
+        if at < 0:
+            out.append(item[:30])
+        else:
+            cursor = at + len(item)
+    assert out == []
+    if issue_render.name == "2023-11":
+        moves = [a for a in issue_render.result.hints.values() if a.get("defer") or a.get("advance")]
+        assert any(a.get("defer") for a in moves) and any(a.get("advance") for a in moves)
+
+
+def _article_bodies(issue: Issue) -> list[tuple]:
+    return [v.body for v, _ in issue.walk() if isinstance(v, Article)]
+
+
+def _yaml_sequence(issue: Issue) -> list[str]:
+    """Every text, and every photo as a marker with its alt text, in the YAML's order."""
+    out = []
+    for value, owner in issue.walk():
+        if isinstance(value, Photo) and value.alt:
+            out.append(comparable(f"[{value.alt}]"))
+        elif isinstance(value, Text) and (text := comparable(plain_text(value))):
+            out.append(text)
+    return out
+
+
+def _tagged_sequence(pdf: Path) -> str:
+    """The structure tree read depth first: marked texts, and each /Figure as [its /Alt]."""
+    reader = PdfReader(pdf)
+    pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    marked: dict[tuple[int, int], str] = {}
+    with pdfplumber.open(pdf) as doc:
+        for i, page in enumerate(doc.pages):
+            for c in page.chars:
+                if c.get("mcid") is not None:
+                    marked[(i, c["mcid"])] = marked.get((i, c["mcid"]), "") + c["text"]
+    parts: list[str] = []
+
+    def walk(node: object, page: int | None) -> None:
+        node = node.get_object()  # type: ignore[attr-defined]
+        if not isinstance(node, DictionaryObject):
+            return
+        if "/Pg" in node:
+            page = pages[node.raw_get("/Pg").idnum]
+        if node.get("/S") == "/Figure" and "/Alt" in node:
+            parts.append(f"[{str(node['/Alt'])}]")
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, ArrayObject) else [] if kids is None else [kids]:
+            if isinstance(kid, int):
+                parts.append(marked.get((page, int(kid)), ""))
+            else:
+                walk(kid, page)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"], None)
+    return comparable("".join(parts))  # joined first: a word hyphenated at a line end reads whole
+
+
+# ---- the mechanism on a small issue ---------------------------------------------------------------
+
+TEXT = "环境资助者网络的成员伙伴在社区里开展了一系列活动，讲述应对气候变化的故事。"
+
+
+def _issue(before: int, after: int) -> str:
+    body = "".join(f'          - "{TEXT * 6}"\n' for _ in range(before))
+    body += "          - type: photo\n            src: photos/a.jpg\n            alt: 照片\n            caption: 图片说明文字\n"
+    body += "".join(f'          - "第{n}段。{TEXT * 3}"\n' for n in range(after))
+    return HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 标题\n        body:\n{body}"
+
+
+def _photo_project(tmp: Path, before: int, css: str = "") -> Project:
+    project = make_project(tmp, _issue(before, 4), layouts={"auto": {"layout.yaml": "extends: cega-bulletin\nstylesheets: [auto.css]\n",
+                                                                     "auto.css": css}})
+    from PIL import Image
+
+    (project.issues / "x" / "photos").mkdir()
+    Image.new("RGB", (1600, 1000), (90, 140, 90)).save(project.issues / "x" / "photos" / "a.jpg")
+    if css:
+        yaml = project.issues / "x" / "issue.yaml"
+        yaml.write_text(yaml.read_text(encoding="utf-8").replace("layout: cega-bulletin", "layout: auto"), encoding="utf-8")
+    return project
+
+
+def _first_page_with_photo(pdf: Path) -> tuple[int, float, float]:
+    with pdfplumber.open(pdf) as doc:
+        for i, page in enumerate(doc.pages, 1):
+            if page.images:
+                return i, float(page.images[0]["top"]), float(page.images[0]["width"])
+    raise AssertionError("no photo in the PDF")
+
+
+def _fitting_paragraphs(tmp: Path, css: str = "") -> int:
+    """How many long paragraphs before the photo push it to page 2 leaving page 1 short."""
+    for before in range(3, 9):
+        project = _photo_project(tmp / f"probe{before}", before, css)
+        saved = list(relayout.ADJUSTERS)
+        relayout.ADJUSTERS[:] = []
+        try:
+            result = build(project, "x", Options())
+        finally:
+            relayout.ADJUSTERS[:] = saved
+        if _first_page_with_photo(result.pdf)[0] == 2 and result.fill[0].empty > MAX_EMPTY:
+            return before
+    raise AssertionError("no paragraph count leaves a hole before the photo")
+
+
+def test_text_after_a_photo_moves_up_and_the_photo_heads_the_next_page(tmp_path: Path) -> None:
+    before = _fitting_paragraphs(tmp_path)
+    result = build(_photo_project(tmp_path / "run", before), "x", Options())
+    pages = read_pdf(result.pdf)
+    page, top, _ = _first_page_with_photo(result.pdf)
+    assert page == 2 and result.fill[0].empty <= MAX_EMPTY and result.passes >= 2
+    assert "第0段" in comparable(pages[0].body())  # the text after the photo fills page 1
+    assert top < 22 * MM + 60  # and the photo stands near the top of page 2
+    tagged = _tagged_sequence(result.pdf)
+    assert tagged.find("[照片]") < tagged.find("图片说明文字") < tagged.find("第0段")  # read in the YAML's place
+
+
+def test_a_photo_that_fits_at_nine_tenths_shrinks_instead(tmp_path: Path) -> None:
+    """In a layout whose photos take their height from their width, a photo 6 % too tall for the rest
+    of the page is set at about 93 % of its width on that page, not moved to the next."""
+    css = "figure.photo-full img { height: auto; }\n"
+    probe = _photo_project(tmp_path / "probe", 1, css)
+    saved = list(relayout.ADJUSTERS)
+    relayout.ADJUSTERS[:] = []
+    try:
+        result = build(probe, "x", Options())
+    finally:
+        relayout.ADJUSTERS[:] = saved
+    with pdfplumber.open(result.pdf) as doc:
+        page = doc.pages[0]
+        image = page.images[0]
+        caption = max(c["bottom"] for c in page.chars if c["top"] > image["bottom"] and c["text"] in "图片说明文字")
+        room = float(page.height) - 20 * MM - caption - 0.6 * 10.5  # below the photo: its margin, then the page's
+        pad = room + 0.06 * float(image["height"])  # pushes the photo 6 % of its height past the page end
+    project = _photo_project(tmp_path / "run", 1, css + f".section {{ padding-top: {pad:.1f}pt; }}\n")
+    result = build(project, "x", Options())
+    (block, asked), = result.hints.items()
+    page_number, _, width = _first_page_with_photo(result.pdf)
+    assert set(asked) == {"scale"} and 0.88 <= asked["scale"] <= 0.95, dict(asked)
+    assert page_number == 1 and width == pytest.approx(174 * MM * asked["scale"], rel=0.01)
+
+
+def test_arranged_moves_a_block_down_or_up_within_its_body() -> None:
+    @dataclass(frozen=True)
+    class B(Value):
+        name: str = ""
+        type_name: str = "paragraph"
+
+    a, p, b, c = B(name="a"), B(name="p", type_name="photo"), B(name="b"), B(name="c")
+    names = lambda order: [(x.name, m) for x, m in order]  # noqa: E731
+    assert names(holes.arranged([a, p, b, c], lambda x: 2 if x is p else 0)) == [("a", 0), ("b", 0), ("c", 0), ("p", 2)]
+    assert names(holes.arranged([a, p, b, c], lambda x: 9 if x is p else 0)) == [("a", 0), ("b", 0), ("c", 0), ("p", 2)]
+    assert names(holes.arranged([a, p, b, c], lambda x: -1 if x is p else 0)) == [("p", -1), ("a", 0), ("b", 0), ("c", 0)]
+    assert names(holes.arranged([a, p, b, c], lambda x: 1 if x is not p else 0)) == [("a", 0), ("p", 0), ("b", 0), ("c", 0)]
