@@ -157,7 +157,8 @@ TEXT = "环境资助者网络的成员伙伴在社区里开展了一系列活动
 def _issue(before: int, after: int) -> str:
     body = "".join(f'          - "{TEXT * 6}"\n' for _ in range(before))
     body += "          - type: photo\n            src: photos/a.jpg\n            alt: 照片\n            caption: 图片说明文字\n"
-    body += "".join(f'          - "第{n}段。{TEXT * 3}"\n' for n in range(after))
+    # Three paragraphs after the photo fill what it leaves of a page (MAX_MOVE blocks may move up).
+    body += "".join(f'          - "第{n}段。{TEXT * 6}"\n' for n in range(after))
     return HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 标题\n        body:\n{body}"
 
 
@@ -210,10 +211,9 @@ def test_text_after_a_photo_moves_up_and_the_photo_heads_the_next_page(tmp_path:
 
 
 def test_a_photo_that_fits_at_nine_tenths_shrinks_instead(tmp_path: Path) -> None:
-    """In a layout whose photos take their height from their width, a photo 6 % too tall for the rest
-    of the page is set at about 93 % of its width on that page, not moved to the next."""
-    css = "figure.photo-full img { height: auto; }\n"
-    probe = _photo_project(tmp_path / "probe", 1, css)
+    """A photo 6 % too tall for the rest of the page is set at about 93 % of its width, its height
+    following, on that page, not moved to the next (here a 16:10 photo at the 100 mm cap: the cap shrinks too)."""
+    probe = _photo_project(tmp_path / "probe", 1)
     saved = list(relayout.ADJUSTERS)
     relayout.ADJUSTERS[:] = []
     try:
@@ -226,12 +226,15 @@ def test_a_photo_that_fits_at_nine_tenths_shrinks_instead(tmp_path: Path) -> Non
         caption = max(c["bottom"] for c in page.chars if c["top"] > image["bottom"] and c["text"] in "图片说明文字")
         room = float(page.height) - 20 * MM - caption - 0.6 * 10.5  # below the photo: its margin, then the page's
         pad = room + 0.06 * float(image["height"])  # pushes the photo 6 % of its height past the page end
-    project = _photo_project(tmp_path / "run", 1, css + f".section {{ padding-top: {pad:.1f}pt; }}\n")
+    project = _photo_project(tmp_path / "run", 1, f".section {{ padding-top: {pad:.1f}pt; }}\n")
     result = build(project, "x", Options())
     (block, asked), = result.hints.items()
     page_number, _, width = _first_page_with_photo(result.pdf)
     assert set(asked) == {"scale"} and 0.88 <= asked["scale"] <= 0.95, dict(asked)
     assert page_number == 1 and width == pytest.approx(174 * MM * asked["scale"], rel=0.01)
+    with pdfplumber.open(result.pdf) as doc:  # the photo's shape is kept: its height shrank with its width
+        shrunk = doc.pages[0].images[0]
+    assert float(shrunk["height"]) == pytest.approx(float(image["height"]) * asked["scale"], rel=0.01)
 
 
 def test_arranged_moves_a_block_down_or_up_within_its_body() -> None:

@@ -46,8 +46,9 @@ def anchor(block: Any, html: str, moved: int, scale: float | None) -> Markup:
     attrs = f' class="{ANCHOR_CLASS}" data-block="{escape(relayout.block_id(block))}"'
     if moved:
         attrs += f' data-moved="{moved}"'
-    elif scale:
-        attrs += f' style="width: {scale * 100:.0f}%; margin-left: auto; margin-right: auto"'
+    elif scale:  # the width, and the caps on a photo's height (base.css), by one factor: shape kept
+        attrs += (f' style="width: {scale * 100:.0f}%; margin-left: auto; margin-right: auto;'
+                  f' --photo-scale: {scale:.2f}"')
     return Markup(f"<div{attrs}>\n{html}\n</div>")
 
 
@@ -128,15 +129,11 @@ def opening_anchor(page: "wboxes.PageBox", seen: set) -> "wboxes.Box | None":
 
 
 def _scalable(box: "wboxes.Box") -> float:
-    """The height of the photos' images when narrowing the anchor shrinks them (height follows a
-    width in %); 0 when it would not (a fixed height, a placeholder)."""
-    from weasyprint.formatting_structure import boxes
-
-    images = [b for b in in_flow(box) if isinstance(b, boxes.ReplacedBox)]
-    if not images or any(b.style["height"] != "auto" or getattr(b.style["width"], "unit", None) != "%"
-                         for b in images):
-        return 0.0
-    return max(b.height for b in images)
+    """The height of the photo frames in an anchor: a frame's height follows the anchor's width (its
+    padding is a share of it) and `--photo-scale` scales the layout's caps, so the whole height
+    shrinks with the scale; 0 for a placeholder (a missing file), which keeps its size."""
+    frames = [b for b in in_flow(box) if "photo-frame" in _classes(b.element) and _is_block(b)]
+    return max((b.border_height() for b in frames), default=0.0)
 
 
 def advise(laid: Laid, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
