@@ -16,6 +16,7 @@ from bulletin_press.content.blocks import Photo, PhotoBlock, PhotoRow
 from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
 from bulletin_press.project import Project
+from bulletin_press.relayout import block_id
 
 from .conftest import HEADER, MM, ROOT, make_project
 
@@ -77,6 +78,7 @@ class Placed:
     page: pdfplumber.page.Page
     image: dict  # pdfplumber's image: x0, x1, top, bottom, srcsize, stream
     file_aspect: float  # width over height of the file as shown (EXIF turns applied)
+    scale: float = 1.0  # the no-holes pass shrank the photo (or its row) to this share, centred (holes.py)
 
     @property
     def width(self) -> float:
@@ -117,20 +119,22 @@ def shown_aspect(path: Path) -> float:
 def placed(result: Result, folder: Path) -> list[Placed]:
     """The photos of the issue in reading order, each matched with its image in the PDF (drawing order)."""
     issue = load_issue(folder)
-    wanted: list[tuple[Photo, int | None]] = []
+    wanted: list[tuple[Photo, int | None, float]] = []
     rows = 0
     for value, _ in issue.walk():
+        asked = result.hints.get(block_id(value), {}) if isinstance(value, (PhotoBlock, PhotoRow)) else {}
+        scale = asked.get("scale") or 1.0
         if isinstance(value, PhotoBlock):
-            wanted.append((value, None))
+            wanted.append((value, None, scale))
         elif isinstance(value, PhotoRow):
-            wanted += [(p, rows) for p in value.photos]
+            wanted += [(p, rows, scale) for p in value.photos]
             rows += 1
     pdf = pdfplumber.open(result.pdf)
     drawn = [(page, im) for page in pdf.pages for im in page.images
              if im["x1"] - im["x0"] > 10 * MM]  # colour emoji are images too, a few mm wide
     assert len(drawn) == len(wanted), (len(drawn), len(wanted))
-    return [Placed(photo, row, page, im, shown_aspect(folder / photo.src))
-            for (photo, row), (page, im) in zip(wanted, drawn)]
+    return [Placed(photo, row, page, im, shown_aspect(folder / photo.src), scale)
+            for (photo, row, scale), (page, im) in zip(wanted, drawn)]
 
 
 @pytest.fixture(scope="module")
@@ -169,18 +173,20 @@ def check_rules(photos: list[Placed]) -> None:
         w, h = p.image["srcsize"]
         assert abs(w / h - p.aspect) <= p.aspect / min(w, h) + 0.002, f"{where}: {w}×{h} px in a frame of {p.aspect:.3f}"
         assert LEFT - TOLERANCE <= p.image["x0"] and p.image["x1"] <= RIGHT + TOLERANCE, where
-        if p.row is None:
-            assert p.height <= max(WIDE_CAP, TALL_CAP) + TOLERANCE, where
-            if p.width < RIGHT - LEFT - TOLERANCE:  # not full width: a tall photo, whole and centred
-                assert p.height <= TALL_CAP + TOLERANCE and p.visible > 0.995, where
+        if p.row is None:  # a shrunk photo: the column, the caps and so the photo at p.scale, its shape kept
+            assert p.height <= max(WIDE_CAP, TALL_CAP) * p.scale + TOLERANCE, where
+            if p.width < (RIGHT - LEFT) * p.scale - TOLERANCE:  # not full width: a tall photo, whole and centred
+                assert p.height <= TALL_CAP * p.scale + TOLERANCE and p.visible > 0.995, where
+            if p.width < RIGHT - LEFT - TOLERANCE:
                 assert (p.image["x0"] + p.image["x1"]) / 2 == pytest.approx((LEFT + RIGHT) / 2, abs=TOLERANCE), where
     for row in rows(photos) if any(p.row is not None for p in photos) else []:
         where = f"row of {', '.join(p.photo.src for p in row)}"
         assert {p.page.page_number for p in row} == {row[0].page.page_number}, where
         assert max(p.height for p in row) - min(p.height for p in row) <= TOLERANCE, where
         assert max(p.image["top"] for p in row) - min(p.image["top"] for p in row) <= TOLERANCE, where
-        assert row[0].image["x0"] == pytest.approx(LEFT, abs=TOLERANCE), where
-        assert row[-1].image["x1"] == pytest.approx(RIGHT, abs=TOLERANCE), where
+        inset = (RIGHT - LEFT) * (1 - row[0].scale) / 2  # a shrunk row stands centred
+        assert row[0].image["x0"] == pytest.approx(LEFT + inset, abs=TOLERANCE), where
+        assert row[-1].image["x1"] == pytest.approx(RIGHT - inset, abs=TOLERANCE), where
         gutters = [b.image["x0"] - a.image["x1"] for a, b in zip(row, row[1:])]
         assert max(gutters) - min(gutters) <= TOLERANCE and min(gutters) > 0, (where, gutters)
         tops = [p.caption_top() for p in row]

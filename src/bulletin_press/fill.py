@@ -37,9 +37,14 @@ def body_area(page: "wboxes.PageBox") -> tuple[float, float]:
 
 
 def in_flow(box: "wboxes.Box") -> Iterator["wboxes.Box"]:
-    """The box and its descendants, depth first, outside the page's margin boxes (head, folio)."""
+    """The box and its descendants, depth first, outside the page's margin boxes (head, folio).
+    An absolutely positioned box (a photo in its frame) is read through the placeholder that
+    WeasyPrint leaves in its parent's children."""
     from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
 
+    if isinstance(box, AbsolutePlaceholder):
+        box = box._box
     if isinstance(box, boxes.MarginBox):
         return
     yield box
