@@ -21,6 +21,9 @@ ANCHOR_CLASS = "photo-anchor"
 MAX_MOVE = 3  # a photo never moves past more than three blocks of its article
 MIN_SCALE = 0.85  # a photo that fits at 85 % of its size or more shrinks instead of moving
 TRIGGER = MAX_EMPTY / 2  # a smaller hole is a line or two: not worth moving a photo away from its text
+# How much further than a fix's own hole the pages after it may move (share of the body height):
+# about three lines, what widows, orphans and a line's rounding add at each page end.
+SLACK = 0.08
 
 
 # ---- the templates' side: the order of a body's blocks, and the anchor around a photo -------------
@@ -138,16 +141,47 @@ def _scalable(box: "wboxes.Box") -> float:
 
 def advise(laid: Laid, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
     """For every page that ends with a hole before a page opening with a photo: shrink it, or move it
-    after the next blocks of its article."""
+    after the next blocks of its article.
+
+    Several holes in one layout: a fix pulls the pages after it up by at most its hole (what it moves
+    fits there), so a later page that opens with a block kept whole which would still not fit after
+    that pull opens with it in the next layout too, and from there on the pages stay as they are
+    here: a hole after it is fixed now. A hole before such a page waits for the next layout."""
     seen: set = set()
     fills = _fills(laid)
+    advice: dict[str, dict[str, Any]] = {}
+    drift: float | None = None  # how far the fixes so far may pull this page up; None: it stays
+    floor = 0  # the first page that stays as laid out
     for k, page in enumerate(laid.pages):
-        if k > 0:
-            advice = _advice(laid, k - 1, page, seen, fills[k - 1], hints)
-            if advice:  # the pages after this one move: the next hole is looked at on the next layout
-                return advice
+        if k > 0 and drift is None:
+            found = _advice(laid, k - 1, page, seen, fills[k - 1], hints, floor)
+            if found:
+                advice.update(found)
+                drift = fills[k - 1]
+        elif k > 0:
+            top, bottom = body_area(page)
+            need = _opening_need(page, seen)
+            if need is not None and fills[k - 1] + drift + SLACK * (bottom - top) < need:
+                drift, floor = None, k  # it still opens this page: the pages from here on stay
+            elif need is not None:
+                drift += need  # it may move up a page: what follows moves by its height too
         seen.update(b.element for b in in_flow(page) if b.element is not None)
-    return {}
+    return advice
+
+
+def _opening_need(page: "wboxes.PageBox", seen: set) -> float | None:
+    """The height a block kept whole that opens the page needs at the end of the page before (the
+    headings kept with it and its top margin included); None when the page opens with text."""
+    from weasyprint.formatting_structure import boxes
+
+    top = body_area(page)[0]
+    for box in in_flow(page):
+        if isinstance(box, boxes.LineBox) and box.children:
+            return None
+        if (_is_block(box) and box.element is not None and box.element not in seen
+                and (box.style["break_inside"] == "avoid" or ANCHOR_CLASS in _classes(box.element))):
+            return box.border_box_y() + box.border_height() - top + _margin_above(box)
+    return None
 
 
 def _fills(laid: Laid) -> list[float]:
@@ -161,10 +195,11 @@ def _fills(laid: Laid) -> list[float]:
 
 
 def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
-            hints: relayout.Hints) -> dict[str, dict[str, Any]]:
+            hints: relayout.Hints, floor: int = 0) -> dict[str, dict[str, Any]]:
     """What the photo opening `page` should do about the hole at the bottom of page k: shrink to fit
     it; else let the text after it fill it; else, when that text is too short, move up before the
-    text it follows, to where it fits, so that this text fills the page instead."""
+    text it follows, to where it fits, so that this text fills the page instead. Pages before `floor`
+    change in the next layout: a photo does not move up onto them."""
     top, bottom = body_area(page)
     gap = TRIGGER * (bottom - top)
     if hole <= gap:
@@ -204,6 +239,8 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
         if previous not in laid.fragments or _is_head_element(previous):
             break
         number, first = laid.fragments[previous][0]
+        if number < floor:
+            break
         if body_area(laid.pages[number])[1] - first.position_y >= height:
             return {block: {"advance": n, "defer": 0}}
     if movable:  # a smaller hole at least
