@@ -43,13 +43,32 @@ def arranged(blocks: Sequence[Any], move: Any) -> list[tuple[Any, int]]:
     return order
 
 
-def anchor(block: Any, html: str, moved: int, scale: float | None) -> Markup:
-    """The frame a photo is set in: its block id for the layout passes, how far it moved (to put the
-    tagged PDF's reading order back), and a narrower width when it shrinks (its height follows)."""
+def yaml_places(blocks: Sequence[Any], order: Sequence[tuple[Any, int]]) -> dict[int, tuple[int, int, bool]]:
+    """Where each moved block stands in the YAML, told from where it is set: id(block) → (its rank in
+    the YAML, the offset in `order` from it to its YAML neighbour, whether it goes after that
+    neighbour — the block before it in the YAML — or before the one after it, when it is first).
+    Moves compose (a photo moved up past a photo moved up), so a count alone would not say."""
+    at = {id(b): i for i, (b, _) in enumerate(order)}
+    places = {}
+    for rank, block in enumerate(blocks):
+        if not order[at[id(block)]][1]:
+            continue
+        after = rank > 0
+        neighbour = blocks[rank - 1] if after else blocks[rank + 1]
+        places[id(block)] = (rank, at[id(neighbour)] - at[id(block)], after)
+    return places
+
+
+def anchor(block: Any, html: str, moved: int, scale: float | None,
+           place: tuple[int, int, bool] | None = None) -> Markup:
+    """The frame a photo is set in: its block id for the layout passes; when it moved, how far and
+    where the YAML has it (to put the tagged PDF's reading order back, reading_order.py); and a
+    narrower width when it shrinks (its height follows)."""
     attrs = f' class="{ANCHOR_CLASS}" data-block="{escape(relayout.block_id(block))}"'
-    if moved:
-        attrs += f' data-moved="{moved}"'
-    elif scale:  # the width, and the caps on a photo's height (base.css), by one factor: shape kept
+    if moved and place:
+        rank, offset, after = place
+        attrs += f' data-moved="{moved}" data-rank="{rank}" data-{"after" if after else "before"}="{offset}"'
+    if scale:  # the width, and the caps on a photo's height (base.css), by one factor: shape kept
         attrs += (f' style="width: {scale * 100:.0f}%; margin-left: auto; margin-right: auto;'
                   f' --photo-scale: {scale:.2f}"')
     return Markup(f"<div{attrs}>\n{html}\n</div>")
@@ -198,8 +217,8 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
             hints: relayout.Hints, floor: int = 0) -> dict[str, dict[str, Any]]:
     """What the photo opening `page` should do about the hole at the bottom of page k: shrink to fit
     it; else let the text after it fill it; else, when that text is too short, move up before the
-    text it follows, to where it fits, so that this text fills the page instead. Pages before `floor`
-    change in the next layout: a photo does not move up onto them."""
+    text it follows, to where it fits (at 85 % or more), so that this text fills the page instead.
+    Pages before `floor` change in the next layout: a photo does not move up onto them."""
     top, bottom = body_area(page)
     gap = TRIGGER * (bottom - top)
     if hole <= gap:
@@ -220,9 +239,9 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
     if hole >= need:
         return {}  # something else left this hole
     image = _scalable(box)
-    if image and not own.get("defer") and "scale" not in own:
-        scale = math.floor((1 - (need - hole) / image) * 100 - 1) / 100  # a point to spare
-        if scale >= MIN_SCALE:
+    if not own.get("defer") and "scale" not in own:
+        scale = _scale(need - hole, image)
+        if scale:
             return {block: {"scale": scale}}
     done = own.get("defer", 0)
     movable = list(_siblings(element, article, after=True))[: MAX_MOVE - done]
@@ -241,11 +260,24 @@ def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
         number, first = laid.fragments[previous][0]
         if number < floor:
             break
-        if body_area(laid.pages[number])[1] - first.position_y >= height:
+        room_up = body_area(laid.pages[number])[1] - first.position_y
+        if room_up >= height:
             return {block: {"advance": n, "defer": 0}}
+        scale = _scale(height - room_up, image)
+        if scale:  # it fits there a little smaller: the text it passes fills the page after it
+            return {block: {"advance": n, "defer": 0, "scale": scale}}
     if movable:  # a smaller hole at least
         return {block: {"defer": done + len(movable)}}
     return {}
+
+
+def _scale(excess: float, image: float) -> float | None:
+    """The scale at which a photo `image` high sheds `excess` of its height, a point to spare; None
+    below MIN_SCALE (or for a placeholder, which keeps its size)."""
+    if not image:
+        return None
+    scale = math.floor((1 - excess / image) * 100 - 1) / 100
+    return scale if scale >= MIN_SCALE else None
 
 
 def _margin_above(box: "wboxes.Box") -> float:

@@ -19,7 +19,9 @@ def _articles(document: "weasyprint.Document") -> list[Any]:
 
 def _moves(articles: list[Any]) -> list[tuple[tuple[int, int], tuple[int, int], bool]]:
     """For each moved photo: (its article fragment, child index), the place of the block it belongs
-    next to in the YAML, and whether it goes before that block (True) or after it."""
+    next to in the YAML, and whether it goes before that block (True) or after it. In the order to
+    apply them: those that follow their YAML neighbour first, in the YAML's order (a neighbour that
+    moved too is back in place before it serves), then those that precede theirs."""
     where: dict[Any, list[tuple[int, int]]] = {}
     for j, article in enumerate(articles):
         for c, child in enumerate(article.children):
@@ -28,17 +30,16 @@ def _moves(articles: list[Any]) -> list[tuple[tuple[int, int], tuple[int, int], 
     moves = []
     for j, article in enumerate(articles):
         for c, child in enumerate(article.children):
-            moved = int(child.element.get("data-moved", 0)) if child.element is not None else 0
-            if not moved or (j, c) != where[child.element][0]:
+            element = child.element
+            if element is None or element.get("data-rank") is None or (j, c) != where[element][0]:
                 continue
             siblings = list(article.element)  # the article's blocks in the order they are set
-            at = siblings.index(child.element)
-            neighbour = siblings[at - moved]
-            if moved > 0:  # deferred: back before the first block it moved past
-                moves.append(((j, c), where[neighbour][0], True))
-            else:  # moved up: back after the last block it moved before
-                moves.append(((j, c), where[neighbour][-1], False))
-    return moves
+            at = siblings.index(element)
+            before = element.get("data-before") is not None
+            neighbour = siblings[at + int(element.get("data-before" if before else "data-after"))]
+            target = where[neighbour][0] if before else where[neighbour][-1]
+            moves.append(((before, (-1 if before else 1) * int(element.get("data-rank"))), (j, c), target, before))
+    return [(at, target, before) for _, at, target, before in sorted(moves, key=lambda m: m[0])]
 
 
 def restore(pdf: Path, document: "weasyprint.Document") -> int:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
 Hints = Mapping[str, Mapping[str, Any]]
 Adjuster = Callable[["weasyprint.Document", Hints], dict[str, dict[str, Any]]]
 NONE: Hints = MappingProxyType({})
-MAX_PASSES = 10  # a first layout and at most nine corrections: each pass only adds hints
+MAX_PASSES = 12  # a first layout and at most eleven corrections: each pass only adds hints
 
 ADJUSTERS: list[Adjuster] = []
 

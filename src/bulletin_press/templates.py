@@ -127,10 +127,12 @@ def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
         return found.get(relayout.block_id(block), {}).get(name)
 
     parts = []
-    for block, moved in holes.arranged(blocks, lambda b: -(wanted(b, "advance") or 0) or wanted(b, "defer") or 0):
+    order = holes.arranged(blocks, lambda b: -(wanted(b, "advance") or 0) or wanted(b, "defer") or 0)
+    places = holes.yaml_places(blocks, order)
+    for block, moved in order:
         html = env.get_template(block.template).render({**ctx.get_all(), "block": block})
         if block.type_name in holes.ANCHORED:
-            html = holes.anchor(block, html, moved, wanted(block, "scale"))
+            html = holes.anchor(block, html, moved, wanted(block, "scale"), places.get(id(block)))
         parts.append(html)
     return Markup("\n".join(parts))
 
