@@ -20,7 +20,10 @@ from .templates import find_layout
 
 def fingerprint(project: Project, issue_id: str, profile: str = "screen") -> str:
     """A hash of everything a render reads: the issue folder, its layout chain, fonts, the engine."""
-    folder = project.issues / issue_id
+    try:
+        folder = project.issue_folder(issue_id)
+    except BuildError:
+        folder = project.issues / issue_id
     digest = hashlib.sha256(f"{__version__}|{profile}".encode())
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     try:
@@ -31,12 +34,19 @@ def fingerprint(project: Project, issue_id: str, profile: str = "screen") -> str
     files += sorted(project.fonts.glob("*"))
     for path in files:
         stat = path.stat()
-        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        # Relative to the project: a project moved or copied whole (mtimes kept) is still current.
+        shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
+        digest.update(f"{shown}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
 def _stamp(project: Project, issue_id: str, profile: str) -> Path:
-    return project.build / issue_id / f".inputs-{profile}.json"
+    return project.build / Path(issue_id).name / f".inputs-{profile}.json"
+
+
+def write_stamp(project: Project, issue_id: str, profile: str) -> None:
+    """After a render: what its inputs were, so that --all and send know when it is out of date."""
+    _stamp(project, issue_id, profile).write_text(json.dumps({"inputs": fingerprint(project, issue_id, profile)}))
 
 
 def inputs_changed(project: Project, issue_id: str, profile: str = "screen") -> bool:
@@ -53,8 +63,7 @@ def _render_one(root: str, build_dir: str, issue_id: str, profile: str) -> tuple
         result = build(project, issue_id, Options(profile=profile))
     except BuildError as e:
         return issue_id, "\n".join(map(str, e.findings)), False
-    stamp = _stamp(project, issue_id, result.profile)
-    stamp.write_text(json.dumps({"inputs": fingerprint(project, issue_id, result.profile)}))
+    write_stamp(project, issue_id, result.profile)
     return issue_id, result.summary(), True
 
 

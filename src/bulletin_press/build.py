@@ -16,6 +16,7 @@ from . import __version__, assets, photos, preflight, reading_order, relayout, r
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
+from .content.model import Issue
 from .fill import PageFill, page_fill
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
@@ -65,6 +66,12 @@ def safe_filename(name: str) -> str:
     return cleaned[:200] or "issue.pdf"
 
 
+def pdf_path(project: Project, issue: Issue, profile: str) -> Path:
+    """Where a profile's PDF of an issue is written: build/<id>/<publication>-<edition>-<profile>.pdf."""
+    edition = numerals.edition(issue.year, issue.number, issue.date)
+    return project.build / issue.id / safe_filename(f"{issue.publication.name}-{edition}-{profile}.pdf")
+
+
 def build(project: Project, issue_id: str, options: Options = Options()) -> Result:
     """Render one issue to build/<id>/<name>.pdf; raise BuildError with every finding on failure."""
     t0 = time.perf_counter()
@@ -93,9 +100,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     title = f"{issue.publication.name} {edition}{cumulative}"
-    out_dir = project.build / issue.id
-    pdf_path = out_dir / safe_filename(f"{issue.publication.name}-{edition}-{profile.name}.pdf")
-    html_path = pdf_path.with_suffix(".html") if options.html else None
+    out_path = pdf_path(project, issue, profile.name)
+    html_path = out_path.with_suffix(".html") if options.html else None
     roots = (folder, project.layouts, project.fonts)
     pdf_options = profile.pdf_options(folder / "issue.yaml")  # the variant's defaults apply from layout on
     template = env.get_template("issue.html")
@@ -129,8 +135,8 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     lap("photos")
 
     if options.preview:
-        pdf_path = pdf_path.with_name(".preview.pdf")
-    target = pdf_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else pdf_path
+        out_path = out_path.with_name(".preview.pdf")
+    target = out_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else out_path
     def text_layer(written: Path) -> None:
         if pdf_options.get("pdf_tags"):  # a photo a layout pass moved is read where the YAML has it
             reading_order.restore(written, document)
@@ -145,5 +151,5 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.dry_run:
         target.unlink()
     lap("write")
-    return Result(profile.name, pdf_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
+    return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
                   passes, tuple(page_fill(document)), hints)

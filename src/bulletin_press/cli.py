@@ -43,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     c.add_argument("--format", choices=("text", "json"), default="text", help="findings as lines or as JSON")
+    m = sub.add_parser("send", help="e-mail the issue's screen PDF to every member not yet sent, one message each")
+    m.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
+    m.add_argument("--members", metavar="FILE", help="the members' CSV (default: members.csv at the project root)")
+    m.add_argument("--dry-run", action="store_true", help="write each message as an .eml under build/<issue>/outbox/; send nothing")
+    m.add_argument("--test-to", metavar="ADDRESS", help="send one copy to ADDRESS only; the journal is not touched")
+    m.add_argument("--status", action="store_true", help="print what the journal holds for the issue; send nothing")
     return p
 
 
@@ -55,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bulletin_press").addHandler(logging.NullHandler())
     logging.getLogger("bulletin_press").propagate = False
     commands = {"check": check, "new": new, "list": list_issues, "layouts": list_layouts, "schema": schema,
-                "preview": preview}
+                "preview": preview, "send": send}
     if args.command in commands:
         try:
             return commands[args.command](args)
@@ -98,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {stage:<9} {seconds * 1000:7.0f} ms", file=sys.stderr)
     if result.html:
         print(f"HTML: {result.html}", file=sys.stderr)
+    from .batch import write_stamp
+    write_stamp(project, args.issue, result.profile)  # `send` and `render --all` then know it is current
     print(result.summary())
     return EXIT_OK
 
@@ -172,6 +180,30 @@ def schema(args: argparse.Namespace) -> int:
 def preview(args: argparse.Namespace) -> int:
     from .preview import serve
     return serve(find_project(), args.issue, args.port)
+
+
+def send(args: argparse.Namespace) -> int:
+    """Exit 0 when every member has the issue, 1 when some failed or wait, 2 when nothing could be sent."""
+    from pathlib import Path
+
+    from .mail.send import SendOptions, report, send_issue, status
+    project = find_project()
+    if args.status:
+        return status(project, args.issue, sys.stdout)
+    options = SendOptions(members=Path(args.members) if args.members else None, dry_run=args.dry_run, test_to=args.test_to)
+    try:
+        summary = send_issue(project, args.issue, options)
+    except BuildError as e:
+        _print_findings(e)
+        errors = sum(f.severity == "error" for f in e.findings)
+        print(f"bulletin-press send: {errors} error(s); nothing sent", file=sys.stderr)
+        return EXIT_ERRORS
+    except KeyboardInterrupt:
+        print("bulletin-press send: interrupted; what was sent is journalled — run send again to go on",
+              file=sys.stderr)
+        return 130
+    report(summary, sys.stdout)
+    return summary.exit_status
 
 
 def render_all_command(args: argparse.Namespace) -> int:
