@@ -132,7 +132,7 @@ def pdf_part(data: bytes, name: str) -> EmailMessage:
     words = [f"=?UTF-8?B?{base64.b64encode(chunk.encode()).decode()}?=" for chunk in _chunks(name, 42)]
     name_lines = "\n ".join(words)
     quoted = urllib.parse.quote(name, safe="!#$&+-.^_`|~")  # RFC 2231 attribute-chars stay as typed
-    pieces = _percent_chunks(quoted, 60)
+    pieces = _percent_chunks(quoted, 54)  # each line under 78 characters, or the generator refolds it its own way
     if len(pieces) == 1:
         disposition = f"attachment;\n filename*=UTF-8''{quoted}"
     else:
