@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import secrets
 import urllib.parse
 from dataclasses import dataclass
 from email import policy
@@ -65,6 +66,10 @@ class Composer:
         self.attachment = Attachment(pdf.name, human_size(len(data)))
         # Encoded once and shared by every message (read-only): 1,000 members cost one base64 copy.
         self._pdf_part = pdf_part(data, pdf.name)
+        # message_bytes() writes a stand-in for the PDF's body and puts these bytes in its place.
+        self._stand_in = f"bulletin-press-pdf-{secrets.token_hex(16)}"  # '-' is no base64 letter
+        self._stand_in_part = pdf_part(b"", pdf.name, body=self._stand_in)
+        self._pdf_body = base64.encodebytes(data).replace(b"\n", b"\r\n")
         del data
         layout = find_layout(project.layouts, issue.layout, issue.pos)
         env = environment(layout)
@@ -88,6 +93,16 @@ class Composer:
         }
 
     def message(self, member: Member) -> EmailMessage:
+        return self._message(member, self._pdf_part)
+
+    def message_bytes(self, member: Member) -> bytes:
+        """The bytes of message(member).as_bytes() (boundaries aside), ten times faster: the email
+        package writes the PDF's 2 MB of base64 line by line (75 ms a message for 2023-11, 7 ms here)."""
+        raw = self._message(member, self._stand_in_part).as_bytes()
+        at = raw.rindex(self._stand_in.encode("ascii"))  # the last part is the PDF, after any member text
+        return b"".join((raw[:at], self._pdf_body, raw[at + len(self._stand_in):]))
+
+    def _message(self, member: Member, attachment: EmailMessage) -> EmailMessage:
         context = {**self._context, "member": member, "name": member.name, "organisation": member.organisation}
         subject = " ".join(_render(self._subject, context, member).split())  # one line whatever the template
         msg = EmailMessage(policy=policy.SMTP)
@@ -107,7 +122,7 @@ class Composer:
         msg.set_content(_render(self._text, context, member), subtype="plain", charset="utf-8", cte="base64")
         msg.add_alternative(_render(self._html, context, member), subtype="html", charset="utf-8", cte="base64")
         msg.make_mixed()
-        msg.attach(self._pdf_part)
+        msg.attach(attachment)
         return msg
 
 
@@ -121,13 +136,14 @@ def message_id(issue_id: str, member_key: str, pdf_sha256: str, domain: str) -> 
     return f"<{digest}@{host}>"
 
 
-def pdf_part(data: bytes, name: str) -> EmailMessage:
+def pdf_part(data: bytes, name: str, body: str | None = None) -> EmailMessage:
     """The PDF as an attachment whose Chinese name every client shows.
 
     RFC 2231 `filename*` on Content-Disposition (Apple Mail, Outlook 2010+, QQ Mail, Gmail), and
     the RFC 2047 encoded word in Content-Type's `name` that older Outlook and Foxmail read. The
     headers are written out here and parsed, so that the generator keeps them as they are (lines
     under 78 characters are not refolded); Python's own writing gives no `name` at all.
+    `body` replaces the encoded data (message_bytes' stand-in).
     """
     words = [f"=?UTF-8?B?{base64.b64encode(chunk.encode()).decode()}?=" for chunk in _chunks(name, 42)]
     name_lines = "\n ".join(words)
@@ -138,7 +154,7 @@ def pdf_part(data: bytes, name: str) -> EmailMessage:
     else:
         disposition = "attachment;" + ";".join(
             f"\n filename*{i}*={'UTF-8' + chr(39) * 2 if i == 0 else ''}{piece}" for i, piece in enumerate(pieces))
-    body = base64.encodebytes(data).decode("ascii")
+    body = base64.encodebytes(data).decode("ascii") if body is None else body
     raw = (f'Content-Type: application/pdf;\n name="{name_lines}"\n'
            f"Content-Disposition: {disposition}\n"
            f"Content-Transfer-Encoding: base64\n\n{body}")
