@@ -103,6 +103,10 @@ def test_filename_is_written_both_ways(composer: Composer) -> None:
     assert pieces[0].startswith("UTF-8''")
     from urllib.parse import unquote
     assert unquote("".join(pieces)[len("UTF-8''"):]) == PDF_NAME
+    for piece in pieces:  # no character split between two pieces: each decodes on its own
+        assert unquote(piece.removeprefix("UTF-8''"), errors="strict")
+    for word in words:
+        base64.b64decode(word).decode("utf-8")  # the same for the encoded words
     assert 'filename="' not in unfolded  # a plain filename would win over filename* in some readers
 
 

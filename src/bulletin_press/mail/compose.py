@@ -38,6 +38,7 @@ COLOURS = {"accent": "#1F7A4D", "accent-light": "#8CC63F", "text": "#222222", "m
            "hairline": "#C9D8CF", "fill": "#E8F2EC"}
 HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))  # break hints plain_text may keep: nothing to a mail reader
+ATTRIBUTE_CHARS = "!#$&+-.^_`|~"  # RFC 2231 attribute-chars besides letters and digits: kept as typed
 SENTENCE_END, CLAUSE_END = "。！？!?", "；，、：;,"
 OPENERS, CLOSERS = "（《“‘「『【(", "）》”’」』】)"
 
@@ -147,10 +148,9 @@ def pdf_part(data: bytes, name: str, body: str | None = None) -> EmailMessage:
     """
     words = [f"=?UTF-8?B?{base64.b64encode(chunk.encode()).decode()}?=" for chunk in _chunks(name, 42)]
     name_lines = "\n ".join(words)
-    quoted = urllib.parse.quote(name, safe="!#$&+-.^_`|~")  # RFC 2231 attribute-chars stay as typed
-    pieces = _percent_chunks(quoted, 54)  # each line under 78 characters, or the generator refolds it its own way
+    pieces = _percent_chunks(name, 54)  # each line under 78 characters, or the generator refolds it its own way
     if len(pieces) == 1:
-        disposition = f"attachment;\n filename*=UTF-8''{quoted}"
+        disposition = f"attachment;\n filename*=UTF-8''{pieces[0]}"
     else:
         disposition = "attachment;" + ";".join(
             f"\n filename*{i}*={'UTF-8' + chr(39) * 2 if i == 0 else ''}{piece}" for i, piece in enumerate(pieces))
@@ -172,11 +172,12 @@ def _chunks(text: str, most: int) -> list[str]:
     return [*out, piece] if piece else out or [""]
 
 
-def _percent_chunks(quoted: str, most: int) -> list[str]:
-    """A percent-encoded text in pieces of at most `most` characters, never splitting a %XX."""
-    tokens = re.findall(r"%[0-9A-F]{2}|.", quoted)
+def _percent_chunks(name: str, most: int) -> list[str]:
+    """The name percent-encoded in pieces of at most `most` characters, never splitting a character:
+    RFC 2231 joins the pieces before decoding, but some readers decode each piece on its own."""
     out, piece = [], ""
-    for token in tokens:
+    for char in name:
+        token = urllib.parse.quote(char, safe=ATTRIBUTE_CHARS)
         if piece and len(piece) + len(token) > most:
             out.append(piece)
             piece = ""
