@@ -93,6 +93,10 @@ class Composer:
             "unsubscribe": self.unsubscribe,
         }
 
+    def message_id(self, member: Member) -> str:
+        """This member's Message-ID for this PDF (the journal records it before the message goes)."""
+        return message_id(self._context["issue"].id, member.key, self.pdf_sha256, self._domain)
+
     def message(self, member: Member) -> EmailMessage:
         return self._message(member, self._pdf_part)
 
@@ -113,7 +117,7 @@ class Composer:
             msg["Reply-To"] = self.settings.reply_to
         msg["Subject"] = subject
         msg["Date"] = format_datetime(dt.datetime.now().astimezone())
-        msg["Message-ID"] = message_id(self._context["issue"].id, member.key, self.pdf_sha256, self._domain)
+        msg["Message-ID"] = self.message_id(member)
         msg["List-Unsubscribe"] = f"<{self.unsubscribe}>"
         if self.unsubscribe.startswith("https:"):  # RFC 8058 one-click, for an https address only
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -15,7 +15,7 @@ from ..project import Project
 from . import journal as jr
 from .compose import Composer
 from .deliver import PERMANENT, SENT, Postman, SessionError
-from .members import Member, read_members, valid_address
+from .members import Member, address_problem, read_members
 from .settings import MailSettings, load_settings
 
 # A server that defers this many members in a row (after each one's retries) is not taking mail
@@ -86,8 +86,8 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
     members: tuple[Member, ...] = ()
     warnings: list[Finding] = []
     if options.test_to:
-        if not valid_address(options.test_to):
-            findings.append(Finding(Pos("--test-to"), f"'{options.test_to}' is not an e-mail address; expected name@domain"))
+        if problem := address_problem(options.test_to):
+            findings.append(Finding(Pos("--test-to"), f"'{options.test_to}' is not an e-mail address: {problem}"))
     else:
         got = _collect(findings, lambda: read_members(options.members or project.root / "members.csv"))
         if got:
@@ -138,10 +138,9 @@ def _deliver_all(summary: Summary, todo: list[Member], composer: Composer, setti
     in_a_row = 0
     try:
         for member in todo:
-            message = composer.message(member)
-            data = message.as_bytes()
+            data = composer.message_bytes(member)
             if journal:
-                journal.sending(summary.issue, member.key, str(message["Message-ID"]), composer.pdf_sha256)
+                journal.sending(summary.issue, member.key, composer.message_id(member), composer.pdf_sha256)
             try:
                 outcome = carrier.deliver(data, settings.sender_address, member.email,
                                           on_retry=lambda reply: bar.note(f"{member.email}: {reply}; retrying"))
@@ -181,7 +180,7 @@ def _write_outbox(project: Project, issue_id: str, members: tuple[Member, ...], 
         old.unlink()
     for n, member in enumerate(members, 1):
         safe = "".join(c if c.isalnum() or c in "@._-" else "_" for c in member.email)
-        (outbox / f"{n:04d}-{safe}.eml").write_bytes(composer.message(member).as_bytes())
+        (outbox / f"{n:04d}-{safe}.eml").write_bytes(composer.message_bytes(member))
     return outbox
 
 
