@@ -52,12 +52,12 @@ def address_problem(address: str) -> str | None:
         return "it is empty"
     if slip := next((c for c in address if c in FULL_WIDTH), None):
         return f"a full-width {slip}; expected the ASCII {FULL_WIDTH[slip]} (switch the input method to English)"
-    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in address):
-        return "it holds a space or a control character"
     if "<" in address or ">" in address:
         name, inner = parseaddr(address)
         where = f" — write {inner} here and {name} in the name column" if inner and name else ""
         return f"angle brackets; expected the address alone{where}"
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in address):
+        return "it holds a space or a control character"
     if address.count("@") != 1:
         return "no @" if "@" not in address else "more than one @"
     local, domain = address.split("@")
@@ -74,10 +74,12 @@ def address_problem(address: str) -> str | None:
         return f"{len(local)} characters before the @; expected at most {MAX_LOCAL}"
     if "." not in domain:
         return f"the domain '{domain}' has no dot; expected a domain like example.org"
+    if not all(domain.split(".")):
+        return f"the domain '{domain}' has an empty part (two dots, or a dot at an end)"
     try:
         ascii_domain = domain.encode("idna").decode("ascii")  # a Chinese domain (例子.中国) is fine
     except UnicodeError:
-        return f"the domain '{domain}' has an empty or too long part"
+        return f"the domain '{domain}' has a part longer than 63 characters or one that cannot be encoded"
     labels = ascii_domain.split(".")
     if not all(LABEL.fullmatch(label) for label in labels):
         return f"the domain '{domain}' holds a character a domain cannot have"
@@ -109,7 +111,8 @@ def _decode(data: bytes, shown: str) -> str:
         return data.decode("gb18030").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise BuildError([Finding(Pos(shown, line), f"byte 0x{data[e.start]:02X} is neither UTF-8 nor GB18030; expected {', '.join(ENCODINGS)} — in Excel save as 'CSV UTF-8'")]) from None
+        col = e.start - data.rfind(b"\n", 0, e.start)  # in bytes: the characters before it are unknown
+        raise BuildError([Finding(Pos(shown, line, col), f"byte 0x{data[e.start]:02X} is neither UTF-8 nor GB18030; expected {', '.join(ENCODINGS)} — in Excel save as 'CSV UTF-8'")]) from None
 
 
 def _cell_starts(raw: str) -> list[int]:
@@ -148,7 +151,7 @@ class _Reader:
     def pos(self, line: int, offset: int = -1) -> Pos:
         """The place of a row starting at `line`, at `offset` characters into its text (-1: the row)."""
         if offset < 0:
-            return Pos(self.shown, line)
+            return Pos(self.shown, line, 1)
         before = self.raw(line)[:offset]
         return Pos(self.shown, line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1)
 
@@ -177,7 +180,7 @@ class _Reader:
             first[member.key] = member
             members.append(member)
         if roles is not None and not members and not self.errors:
-            self.error(Pos(self.shown, header_line), "no members under the header; expected a row per member")
+            self.error(self.pos(header_line), "no members under the header; expected a row per member")
         if self.errors:
             raise BuildError(self.errors + self.warnings)
         return tuple(members), self.warnings
@@ -194,10 +197,10 @@ class _Reader:
                     self.ends[line] = reader.line_num
                 line = reader.line_num + 1
         except csv.Error as e:
-            self.error(Pos(self.shown, line), f"{e}; expected CSV as Excel writes it")
+            self.error(self.pos(line), f"{e}; expected CSV as Excel writes it")
             return None
         if not rows:
-            self.error(Pos(self.shown, 1), "the file is empty; expected a header row with an email column, then a row per member")
+            self.error(self.pos(1), "the file is empty; expected a header row with an email column, then a row per member")
             return None
         return rows
 
