@@ -112,6 +112,8 @@ class _Settings:
     def load(self, password: str | None) -> MailSettings:
         conv = self.parse()
         self.walk(conv, conv.composed.root, SCHEMA, "")
+        if not isinstance(conv.composed.root, yaml.MappingNode):
+            raise BuildError(conv.findings)  # nothing is missing from what is no mapping at all
         self.check(conv)
         self.findings.extend(conv.findings)
         host, port, security = self.overrides()
