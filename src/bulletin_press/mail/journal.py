@@ -85,24 +85,26 @@ class Journal:
 
     def sending(self, issue: str, member: str, message_id: str, pdf_sha256: str) -> None:
         """Before the message goes out: counted as an attempt, and left behind if the run dies now."""
-        self._set(issue, member, SENDING, message_id=message_id, pdf_sha256=pdf_sha256, attempt=True)
+        self._set(issue, member, SENDING, message_id=message_id, pdf_sha256=pdf_sha256, attempt=1)
 
-    def sent(self, issue: str, member: str, reply: str) -> None:
-        self._set(issue, member, SENT, reply=reply)
+    # `tries`: how many times the server was tried for this message in this run (retries of a 4xx
+    # included); `sending` counted the first.
+    def sent(self, issue: str, member: str, reply: str, tries: int = 1) -> None:
+        self._set(issue, member, SENT, reply=reply, attempt=tries - 1)
 
-    def deferred(self, issue: str, member: str, reply: str) -> None:
-        self._set(issue, member, DEFERRED, reply=reply)
+    def deferred(self, issue: str, member: str, reply: str, tries: int = 1) -> None:
+        self._set(issue, member, DEFERRED, reply=reply, attempt=tries - 1)
 
-    def failed(self, issue: str, member: str, reply: str) -> None:
-        self._set(issue, member, FAILED, reply=reply)
+    def failed(self, issue: str, member: str, reply: str, tries: int = 1) -> None:
+        self._set(issue, member, FAILED, reply=reply, attempt=tries - 1)
 
     def _set(self, issue: str, member: str, state: str, *, reply: str | None = None, message_id: str | None = None,
-             pdf_sha256: str | None = None, attempt: bool = False) -> None:
+             pdf_sha256: str | None = None, attempt: int = 0) -> None:
         self._db.execute(
             "UPDATE deliveries SET state = ?, reply = COALESCE(?, reply), message_id = COALESCE(?, message_id),"
             " pdf_sha256 = COALESCE(?, pdf_sha256), attempts = attempts + ?, updated = ?"
             " WHERE issue = ? AND member = ?",
-            (state, reply, message_id, pdf_sha256, int(attempt), _now(), issue, member))
+            (state, reply, message_id, pdf_sha256, attempt, _now(), issue, member))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -153,16 +153,16 @@ def _deliver_all(summary: Summary, todo: list[Member], composer: Composer, setti
                 summary.sent += 1
                 in_a_row = 0
                 if journal:
-                    journal.sent(summary.issue, member.key, outcome.reply)
+                    journal.sent(summary.issue, member.key, outcome.reply, outcome.attempts)
             elif outcome.status == PERMANENT:
                 summary.failed.append((member.email, outcome.reply))
                 if journal:
-                    journal.failed(summary.issue, member.key, outcome.reply)
+                    journal.failed(summary.issue, member.key, outcome.reply, outcome.attempts)
             else:
                 summary.deferred.append((member.email, outcome.reply))
                 in_a_row += 1
                 if journal:
-                    journal.deferred(summary.issue, member.key, outcome.reply)
+                    journal.deferred(summary.issue, member.key, outcome.reply, outcome.attempts)
                 if in_a_row >= DEFERRED_IN_A_ROW:
                     summary.stopped = f"{in_a_row} members in a row deferred ({outcome.reply}); the server is not taking mail now"
                     break
