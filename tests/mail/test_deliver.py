@@ -179,3 +179,15 @@ def test_an_idn_domain_goes_on_the_envelope_in_ascii(request: pytest.FixtureRequ
     assert carrier.deliver(message("a@example.org"), "s@cega.example.org", "wang@例子.中国").status == SENT
     carrier.close()
     assert server.received[0].rcpt_tos == ["wang@xn--fsqu00a.xn--fiqs8s"]
+
+
+def test_a_login_without_tls_to_a_remote_host_is_refused(request: pytest.FixtureRequest,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server is on loopback, but the postman is told it is elsewhere: it never sends AUTH."""
+    server = Recorder()
+    port = serve(request, server)
+    monkeypatch.setattr(deliver, "_loopback", lambda host: False)
+    carrier = postman(port, user=USER, password=PASSWORD)
+    with pytest.raises(SessionError, match="530 not logging in to 127.0.0.1 without TLS"):
+        carrier.deliver(message("a@example.org"), "s@cega.example.org", "a@example.org")
+    assert server.received == []

@@ -79,6 +79,10 @@ class Postman:
                 smtp.starttls(context=self._context())
         smtp.ehlo()
         if s.user:
+            if s.security == "none" and not _loopback(s.host):
+                smtp.close()
+                raise smtplib.SMTPResponseException(530, f"not logging in to {s.host} without TLS: the password "
+                                                         "would cross the network in clear; expected security: starttls or tls")
             smtp.login(s.user, s.password or "")
         self.connections += 1
         return smtp
@@ -180,6 +184,10 @@ class Postman:
             except (smtplib.SMTPException, OSError):
                 self._drop()
         return _status(code), _reply(code, message), session
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _status(code: int) -> str:
