@@ -84,10 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bulletin-press: {len(e.findings)} warning(s) under --strict; no PDF written", file=sys.stderr)
         return EXIT_WARNINGS
     except BuildError as e:
-        _print_findings(e)
-        errors = sum(f.severity == "error" for f in e.findings)
-        print(f"bulletin-press: {errors} error(s); no PDF written", file=sys.stderr)
-        return EXIT_ERRORS
+        return _failed(e, "bulletin-press", "no PDF written")
     except KeyboardInterrupt:
         print("bulletin-press: interrupted; no PDF written, the previous one is as it was", file=sys.stderr)
         return 130
@@ -112,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _failed(error: BuildError, command: str, outcome: str) -> int:
+    """Every finding, then one line: how many errors, and what was not done."""
+    _print_findings(error)
+    errors = sum(f.severity == "error" for f in error.findings)
+    print(f"{command}: {errors} error(s); {outcome}", file=sys.stderr)
+    return EXIT_ERRORS
 
 
 def _print_findings(error: BuildError) -> None:
@@ -194,10 +199,7 @@ def send(args: argparse.Namespace) -> int:
     try:
         summary = send_issue(project, args.issue, options)
     except BuildError as e:
-        _print_findings(e)
-        errors = sum(f.severity == "error" for f in e.findings)
-        print(f"bulletin-press send: {errors} error(s); nothing sent", file=sys.stderr)
-        return EXIT_ERRORS
+        return _failed(e, "bulletin-press send", "nothing sent")
     except KeyboardInterrupt:
         print("bulletin-press send: interrupted; what was sent is journalled — run send again to go on",
               file=sys.stderr)

@@ -77,19 +77,13 @@ def test_one_session_carries_many_messages_each_to_its_member(request: pytest.Fi
     assert carrier.connections == 1
 
 
-def test_starttls_with_auth_and_a_private_ca(request: pytest.FixtureRequest, tls: Tls) -> None:
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_auth_and_a_private_ca(request: pytest.FixtureRequest, tls: Tls, security: str) -> None:
+    """STARTTLS on a plain port, or TLS from the first byte: the certificate checked against the CA
+    file, then AUTH (the server requires it)."""
     server = Recorder()
-    port = serve(request, server, "starttls", tls)
-    carrier = postman(port, security="starttls", ca_file=tls.ca_file, user=USER, password=PASSWORD)
-    assert carrier.deliver(message("a@example.org"), "sender@cega.example.org", "a@example.org").status == SENT
-    carrier.close()
-    assert len(server.received) == 1
-
-
-def test_implicit_tls(request: pytest.FixtureRequest, tls: Tls) -> None:
-    server = Recorder()
-    port = serve(request, server, "tls", tls)
-    carrier = postman(port, security="tls", ca_file=tls.ca_file, user=USER, password=PASSWORD)
+    port = serve(request, server, security, tls)
+    carrier = postman(port, security=security, ca_file=tls.ca_file, user=USER, password=PASSWORD)
     assert carrier.deliver(message("a@example.org"), "sender@cega.example.org", "a@example.org").status == SENT
     carrier.close()
     assert len(server.received) == 1
