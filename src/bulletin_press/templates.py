@@ -130,7 +130,7 @@ def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
 
 @jinja2.pass_context
 def hint(ctx: jinja2.runtime.Context, block: Any, name: str, default: Any = None) -> Any:
-    """What a layout pass asked of this block (relayout.py): e.g. hint(block, "defer", 0)."""
+    """What a layout pass asked of this block (relayout.py): e.g. hint(block, "continued_at", [])."""
     return (ctx.get("hints") or {}).get(relayout.block_id(block), {}).get(name, default)
 
 
