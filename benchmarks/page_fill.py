@@ -7,7 +7,8 @@ in one process (screen profile, a temporary build folder): once with the no-hole
 off (the engine as it was: photos stay where the YAML puts them), once with it. Per page: the share
 of the page's body left empty at its bottom (fill.py), `*` where the rule exempts the page (the
 next page starts on a page of its own, or it is the last), `!` where it breaks the rule (more than
-10 % empty). Then the summary line's seconds and the layouts (passes) each render took.
+10 % empty). Then the summary line's seconds, the layouts (passes) each render took, and the pages
+made in all (a page made again after a photo moved counts twice).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from bulletin_press import holes, relayout  # noqa: E402
+from bulletin_press import holes  # noqa: E402
 from bulletin_press.build import Options, Result, build  # noqa: E402
 from bulletin_press.fill import MAX_EMPTY, PageFill  # noqa: E402
 from bulletin_press.project import Project  # noqa: E402
@@ -30,13 +31,11 @@ DEFAULT = ["2023-11", "2020-09", *sorted(str(p.parent.relative_to(ROOT)) for p i
 
 def render(project: Project, issue: str, anchored: bool) -> Result:
     """One render, with or without the no-holes pass."""
-    saved = list(relayout.ADJUSTERS)
-    if not anchored:
-        relayout.ADJUSTERS[:] = [a for a in saved if a is not holes.anchor_photos]
+    holes.ACTIVE = anchored
     try:
         return build(project, issue, Options())
     finally:
-        relayout.ADJUSTERS[:] = saved
+        holes.ACTIVE = True
 
 
 def cell(fill: PageFill | None) -> str:
@@ -50,7 +49,7 @@ def table(issue: str, before: Result, after: Result, markdown: bool) -> list[str
     rows = max(len(before.fill), len(after.fill))
     pick = lambda fills, i: fills[i] if i < len(fills) else None  # noqa: E731
     lines = [f"{issue}: {before.pages} → {after.pages} pages, {before.seconds:.1f} s → {after.seconds:.1f} s, "
-             f"{before.passes} → {after.passes} layouts; pages over {MAX_EMPTY:.0%} (not exempt): "
+             f"{before.passes} → {after.passes} layouts, {before.pages_made} → {after.pages_made} pages made; pages over {MAX_EMPTY:.0%} (not exempt): "
              f"{sum(f.breaks_rule for f in before.fill)} → {sum(f.breaks_rule for f in after.fill)}"]
     if markdown:
         lines += ["", "| page | before | after |", "|---:|---:|---:|"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, photos, preflight, reading_order, relayout, render, verify
+from . import __version__, assets, holes, photos, preflight, reading_order, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -53,6 +53,7 @@ class Result:
     passes: int = 1  # layouts the relayout passes took (relayout.py)
     fill: tuple[PageFill, ...] = ()  # how full each page ends (fill.py)
     hints: relayout.Hints = field(default_factory=dict)  # what the passes asked of blocks (a deferred photo …)
+    pages_made: int = 0  # pages laid out in all, a page made again after a photo moved included (holes.py)
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -106,17 +107,25 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     pdf_options = profile.pdf_options(folder / "issue.yaml")  # the variant's defaults apply from layout on
     template = env.get_template("issue.html")
     html = ""
+    fixer: holes.Fixer | None = None
+    pages_made = 0
 
     def lay_out(hints: relayout.Hints) -> weasyprint.Document:
-        nonlocal html
+        nonlocal html, fixer, pages_made
         html = template.render(
             issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
             stylesheets=[s.resolve().as_uri() for s in layout.stylesheets], profile_css=Markup(profile.css()), hints=hints,
         )
-        return render.layout(html, folder, roots, report, justify=layout.typography.justify, **pdf_options)
+        fixer = holes.Fixer() if holes.ACTIVE else None  # no holes: photos move while the pages are made
+        document = render.layout(html, folder, roots, report, justify=layout.typography.justify, fixer=fixer, **pdf_options)
+        pages_made += fixer.pages_made if fixer else len(document.pages)
+        return document
 
-    # Each pass may move a photo or split a table group where the previous one left a hole.
+    # A pass may split a table group where the previous layout broke a page inside it.
     document, hints, passes = relayout.settle(lay_out)
+    moved = fixer.reading_moves() if fixer else []
+    if fixer and fixer.moves:
+        hints = {**hints, **{k: {**hints.get(k, {}), **v} for k, v in fixer.moves.items()}}
     if html_path:
         render.write_text(html, html_path)
     lap("layout")
@@ -139,7 +148,7 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     target = out_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else out_path
     def text_layer(written: Path) -> None:
         if pdf_options.get("pdf_tags"):  # a photo a layout pass moved is read where the YAML has it
-            reading_order.restore(written, document)
+            reading_order.restore(written, document, moved)
         if lost := verify.check_pdf_text(written, issue, document, layout.typography):
             raise BuildError(lost + report.findings)
 
@@ -152,4 +161,4 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         target.unlink()
     lap("write")
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes, tuple(page_fill(document)), hints)
+                  passes, tuple(page_fill(document)), hints, pages_made)

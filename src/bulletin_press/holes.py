@@ -1,9 +1,9 @@
-"""No holes: a photo that does not fit the rest of a page shrinks a little, or lets the text after it move up."""
+"""No holes: a photo that does not fit the rest of a page shrinks a little, or lets the text after it move up, in one layout."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,25 +16,28 @@ if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
     from weasyprint.formatting_structure import boxes as wboxes
 
+ACTIVE = True  # the pass runs (benchmarks/page_fill.py measures the pages without it)
 ANCHORED = {"photo", "photo_row"}  # block types that may give way to the text after them
 ANCHOR_CLASS = "photo-anchor"
 MAX_MOVE = 3  # a photo never moves past more than three blocks of its article
 MIN_SCALE = 0.85  # a photo that fits at 85 % of its size or more shrinks instead of moving
 TRIGGER = MAX_EMPTY / 2  # a smaller hole is a line or two: not worth moving a photo away from its text
-# How much further than a fix's own hole the pages after it may move (share of the body height):
-# about three lines, what widows, orphans and a line's rounding add at each page end.
-SLACK = 0.08
 
 
-# ---- the templates' side: the order of a body's blocks, and the anchor around a photo -------------
+# ---- the templates' side: the frame a photo is set in -----------------------------------------------
+
+def anchor(block: Any, html: str) -> Markup:
+    """The frame a photo is set in: its block id, for the pass to find it in the box tree."""
+    return Markup(f'<div class="{ANCHOR_CLASS}" data-block="{escape(relayout.block_id(block))}">\n{html}\n</div>')
+
 
 def arranged(blocks: Sequence[Any], move: Any) -> list[tuple[Any, int]]:
     """The blocks in the order they are set: a block that `move(block)` says +n of goes after the next
-    n blocks, one it says -n of before the previous n (fewer at the ends of the body). Returns
-    (block, how far it moved: + down, - up)."""
+    n blocks, one it says -n of before the previous n (fewer at the ends of the body); moves apply in
+    the blocks' order. Returns (block, how far it moved: + down, - up)."""
     order: list[tuple[Any, int]] = [(b, 0) for b in blocks]
     for block in blocks:
-        n = move(block) if getattr(block, "type_name", "") in ANCHORED else 0
+        n = move(block)
         if not n:
             continue
         at = next(i for i, (b, _) in enumerate(order) if b is block)
@@ -43,60 +46,21 @@ def arranged(blocks: Sequence[Any], move: Any) -> list[tuple[Any, int]]:
     return order
 
 
-def yaml_places(blocks: Sequence[Any], order: Sequence[tuple[Any, int]]) -> dict[int, tuple[int, int, bool]]:
-    """Where each moved block stands in the YAML, told from where it is set: id(block) → (its rank in
-    the YAML, the offset in `order` from it to its YAML neighbour, whether it goes after that
-    neighbour — the block before it in the YAML — or before the one after it, when it is first).
-    Moves compose (a photo moved up past a photo moved up), so a count alone would not say."""
-    at = {id(b): i for i, (b, _) in enumerate(order)}
-    places = {}
-    for rank, block in enumerate(blocks):
-        if not order[at[id(block)]][1]:
-            continue
-        after = rank > 0
-        neighbour = blocks[rank - 1] if after else blocks[rank + 1]
-        places[id(block)] = (rank, at[id(neighbour)] - at[id(block)], after)
-    return places
-
-
-def anchor(block: Any, html: str, moved: int, scale: float | None,
-           place: tuple[int, int, bool] | None = None) -> Markup:
-    """The frame a photo is set in: its block id for the layout passes; when it moved, how far and
-    where the YAML has it (to put the tagged PDF's reading order back, reading_order.py); and a
-    narrower width when it shrinks (its height follows)."""
-    attrs = f' class="{ANCHOR_CLASS}" data-block="{escape(relayout.block_id(block))}"'
-    if moved and place:
-        rank, offset, after = place
-        attrs += f' data-moved="{moved}" data-rank="{rank}" data-{"after" if after else "before"}="{offset}"'
-    if scale:  # the width, and the caps on a photo's height (base.css), by one factor: shape kept
-        attrs += (f' style="width: {scale * 100:.0f}%; margin-left: auto; margin-right: auto;'
-                  f' --photo-scale: {scale:.2f}"')
-    return Markup(f"<div{attrs}>\n{html}\n</div>")
-
-
 # ---- the layout's side: which photo left a hole, and what it should do ----------------------------
 
 @dataclass
 class Laid:
-    """The laid-out document as the adjuster reads it: page boxes, each element's fragments."""
+    """The pages made so far as the pass reads them: page boxes, each element's fragments."""
 
     pages: list["wboxes.PageBox"]
     fragments: dict[Any, list[tuple[int, "wboxes.Box"]]]
-    parents: dict[Any, Any]
 
-    @classmethod
-    def read(cls, document: "weasyprint.Document") -> "Laid":
+    @staticmethod
+    def blocks_of(page: "wboxes.PageBox") -> list[tuple[Any, "wboxes.Box"]]:
         from weasyprint.formatting_structure import boxes
 
-        pages = [p._page_box for p in document.pages]
-        fragments: dict[Any, list[tuple[int, wboxes.Box]]] = {}
-        for number, page in enumerate(pages):
-            for box in in_flow(page):
-                if box.element is not None and isinstance(box, boxes.BlockLevelBox):
-                    fragments.setdefault(box.element, []).append((number, box))
-        root = pages[0].children[0].element if pages and pages[0].children else None
-        parents = {child: parent for parent in root.iter() for child in parent} if root is not None else {}
-        return cls(pages, fragments, parents)
+        return [(box.element, box) for box in in_flow(page)
+                if box.element is not None and isinstance(box, boxes.BlockLevelBox)]
 
     def height(self, element: Any) -> float:
         """The room an element's text takes, all its fragments together: from each fragment's top
@@ -110,7 +74,6 @@ class Laid:
             if i == len(fragments) - 1:
                 total += box.margin_bottom
         return total
-
 
 def _is_block(box: Any) -> bool:
     from weasyprint.formatting_structure import boxes
@@ -158,117 +121,298 @@ def _scalable(box: "wboxes.Box") -> float:
     return max((b.border_height() for b in frames), default=0.0)
 
 
-def advise(laid: Laid, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
-    """For every page that ends with a hole before a page opening with a photo: shrink it, or move it
-    after the next blocks of its article.
-
-    Several holes in one layout: a fix pulls the pages after it up by at most its hole (what it moves
-    fits there), so a later page that opens with a block kept whole which would still not fit after
-    that pull opens with it in the next layout too, and from there on the pages stay as they are
-    here: a hole after it is fixed now. A hole before such a page waits for the next layout."""
-    seen: set = set()
-    fills = _fills(laid)
-    advice: dict[str, dict[str, Any]] = {}
-    drift: float | None = None  # how far the fixes so far may pull this page up; None: it stays
-    floor = 0  # the first page that stays as laid out
-    for k, page in enumerate(laid.pages):
-        if k > 0 and drift is None:
-            found = _advice(laid, k - 1, page, seen, fills[k - 1], hints, floor)
-            if found:
-                advice.update(found)
-                drift = fills[k - 1]
-        elif k > 0:
-            top, bottom = body_area(page)
-            need = _opening_need(page, seen)
-            if need is not None and fills[k - 1] + drift + SLACK * (bottom - top) < need:
-                drift, floor = None, k  # it still opens this page: the pages from here on stay
-            elif need is not None:
-                drift += need  # it may move up a page: what follows moves by its height too
-        seen.update(b.element for b in in_flow(page) if b.element is not None)
-    return advice
+WAIT = "wait"  # the text after the photo is not laid out far enough yet to tell
+# A bound on the fixes of one layout (each adds to a photo's settings or bans a way, so they end anyway).
+FIXES_PER_PHOTO = 8
+STUCK = "stuck"  # the photo can neither shrink nor move to end the page before it full
 
 
-def _opening_need(page: "wboxes.PageBox", seen: set) -> float | None:
-    """The height a block kept whole that opens the page needs at the end of the page before (the
-    headings kept with it and its top margin included); None when the page opens with text."""
-    from weasyprint.formatting_structure import boxes
+@dataclass
+class _Fix:
+    """A fix made: the photo, its settings before and those it got, the page with the hole, the page
+    made again from; whether its photo tried another way."""
 
-    top = body_area(page)[0]
-    for box in in_flow(page):
-        if isinstance(box, boxes.LineBox) and box.children:
-            return None
-        if (_is_block(box) and box.element is not None and box.element not in seen
-                and (box.style["break_inside"] == "avoid" or ANCHOR_CLASS in _classes(box.element))):
-            return box.border_box_y() + box.border_height() - top + _margin_above(box)
-    return None
+    block: str
+    before: dict[str, Any]
+    values: dict[str, Any]
+    k: int
+    again: int
+    tried: bool = False
 
 
-def _fills(laid: Laid) -> list[float]:
-    """The empty height at the bottom of each page, in CSS px."""
-    out = []
-    for page in laid.pages:
+def _kind(values: dict[str, Any]) -> str:
+    return "advance" if values.get("advance") else "defer" if values.get("defer") else "scale"
+
+
+@dataclass
+class _Body:
+    """An article's box and its body as the YAML has it (its title and date line stay first)."""
+
+    box: "wboxes.Box"
+    heads: list["wboxes.Box"]
+    blocks: list["wboxes.Box"]  # a shrunk photo's anchor replaced by its shrunk copy
+
+
+class Fixer:
+    """The no-holes pass, made while the pages are (pagemaker.py): after each page, a page that ends
+    with a hole before a page opening with a photo makes the photo shrink, or move after the next
+    blocks of its article, or before the previous ones, in the box tree, and the pages from the one
+    it changes are made again. `moves` (block id → defer / advance / scale) only grow, so it ends."""
+
+    def __init__(self) -> None:
+        self.moves: dict[str, dict[str, Any]] = {}
+        self.pages_made = 0
+        self.fixes = 0
+
+    # -- pagemaker.Fixer ------------------------------------------------------------------------
+
+    def begin(self, root_box: "wboxes.Box") -> None:
+        from weasyprint.formatting_structure import boxes
+
+        self.moves, self.pages_made, self.fixes = {}, 0, 0
+        self.bodies: dict[Any, _Body] = {}  # anchor element → its article
+        self.anchors: dict[Any, "wboxes.Box"] = {}  # anchor element → its box as the YAML has it
+        self.parent: dict[int, "wboxes.Box"] = {}
+        self.order: list[_Body] = []
+        stack = [root_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.LineBox) or not isinstance(box, boxes.ParentBox):
+                continue  # no block inside a line
+            children = box.children
+            for child in children:
+                self.parent[id(child)] = box
+            if box.element_tag == "article" and any(ANCHOR_CLASS in _classes(c.element) for c in children):
+                heads = 0
+                while heads < len(children) and _is_head(children[heads]):
+                    heads += 1
+                body = _Body(box, list(children[:heads]), list(children[heads:]))
+                self.order.append(body)
+                for child in body.blocks:
+                    if ANCHOR_CLASS in _classes(child.element):
+                        self.bodies[child.element] = body
+                        self.anchors[child.element] = child
+            stack.extend(reversed(children))
+        self.page_blocks: list[list[tuple[Any, Any]]] = []
+        self.fills: list[float] = []
+        self.pending: list[int] = []
+        self.history: list[_Fix] = []
+        self.banned: dict[str, set[str]] = {}  # block id → the ways it tried that left a hole after
+        self.retrying: _Fix | None = None  # the fix whose photo tries another way
+        self.shrunk: dict[tuple[str, float], Any] = {}
+
+    def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
+        self.pages_made += 1
+        del self.page_blocks[index:], self.fills[index:]
+        page = pages[index]
+        self.page_blocks.append(Laid.blocks_of(page))
         top, bottom = body_area(page)
         low = lowest(page)
-        out.append(bottom - (top if low is None else low))
-    return out
+        self.fills.append(bottom - (top if low is None else low))
+        self.pending = [k for k in self.pending if k < index - 1]
+        if self.retrying and index > self.retrying.k + 2:
+            self.retrying = None  # the other way left no hole it could not fix: it stays
+        if index:
+            self.pending.append(index - 1)
+        while self.pending and self.fixes < FIXES_PER_PHOTO * len(self.anchors):
+            k = self.pending[0]
+            found = self._advice(k, pages, page_maker, ended)
+            if found == WAIT:
+                return None
+            self.pending.pop(0)
+            if found == STUCK:
+                found = self._retry(k)
+            if found is not None:
+                self.pending = []
+                return found
+        return None
 
+    def _fix(self, k: int, block: str, values: dict[str, Any], again: int) -> int:
+        self.fixes += 1
+        self.history.append(_Fix(block, dict(self.moves.get(block, {})), values, k, again))
+        self.moves[block] = {**self.moves.get(block, {}), **values}
+        self._arrange(block)
+        return again
 
-def _advice(laid: Laid, k: int, page: "wboxes.PageBox", seen: set, hole: float,
-            hints: relayout.Hints, floor: int = 0) -> dict[str, dict[str, Any]]:
-    """What the photo opening `page` should do about the hole at the bottom of page k: shrink to fit
-    it; else let the text after it fill it; else, when that text is too short, move up before the
-    text it follows, to where it fits (at 85 % or more), so that this text fills the page instead.
-    Pages before `floor` change in the next layout: a photo does not move up onto them."""
-    top, bottom = body_area(page)
-    gap = TRIGGER * (bottom - top)
-    if hole <= gap:
-        return {}
-    box = opening_anchor(page, seen)
-    if box is None:
-        return {}
-    element = box.element
-    block = element.get("data-block")
-    article = laid.parents.get(element)
-    if not block or article is None or article.tag != "article":
-        return {}  # only inside an article: a photo never leaves it
-    own = hints.get(block, {})
-    if own.get("advance"):
-        return {}  # moved up already: where it stands it fits
-    # The photo and the headings kept with it, and the margin above it that the page top took away.
-    need = box.border_box_y() + box.border_height() - top + _margin_above(box)
-    if hole >= need:
-        return {}  # something else left this hole
-    image = _scalable(box)
-    if not own.get("defer") and "scale" not in own:
-        scale = _scale(need - hole, image)
+    def _retry(self, k: int) -> int | None:
+        """A photo that can do nothing about the hole before it, just after the page the last fix
+        filled: that fix's photo tries its next way (moving up rather than down …) once; when that
+        leaves a hole nothing fixes either, the first way is put back for good (the hole stays)."""
+        first, self.retrying = self.retrying, None
+        if first is not None and k <= first.k + 1:
+            again = min([first.again] + [f.again for f in self.history if f.block == first.block])
+            self.moves[first.block] = {**first.before, **first.values}
+            self._arrange(first.block)
+            for fix in self.history:
+                fix.tried = True
+            return again
+        if not self.history or self.history[-1].k < k - 1 or self.history[-1].tried:
+            return None
+        last = self.history[-1]
+        last.tried = True
+        self.banned.setdefault(last.block, set()).add(_kind(last.values))
+        self.moves[last.block] = dict(last.before)
+        self._arrange(last.block)
+        self.retrying = last
+        return last.again
+
+    # -- the reading order ----------------------------------------------------------------------
+
+    def reading_moves(self) -> list[tuple[Any, Any, bool]]:
+        """For each photo set away from its YAML place: (its element, the block it belongs next to in
+        the YAML, whether before that block). Those that go after their YAML neighbour first, in the
+        YAML's order (a neighbour moved too is back in place before it serves), then the others."""
+        after, before = [], []
+        for body in self.order:
+            yaml = [b.element for b in body.blocks]
+            for rank, element in enumerate(yaml):
+                asked = self.moves.get(element.get("data-block") or "", {})
+                if ANCHOR_CLASS not in _classes(element) or not (asked.get("defer") or asked.get("advance")):
+                    continue
+                if rank:
+                    after.append((element, yaml[rank - 1], False))
+                elif len(yaml) > 1:
+                    before.append((element, yaml[1], True))
+        return after + before[::-1]
+
+    # -- the decision ---------------------------------------------------------------------------
+
+    def _current(self, body: _Body) -> list["wboxes.Box"]:
+        return body.box.children[len(body.heads):]
+
+    def _siblings(self, element: Any, after: bool) -> list["wboxes.Box"]:
+        """The blocks after (or before, nearest first) a photo in its article as set now, up to the
+        next photo: photos keep their order."""
+        current = self._current(self.bodies[element])
+        at = next(i for i, b in enumerate(current) if b.element is element)
+        out = []
+        for box in current[at + 1:] if after else reversed(current[:at]):
+            if ANCHOR_CLASS in _classes(box.element):
+                break
+            out.append(box)
+        return out
+
+    def _complete(self, box: "wboxes.Box", page_maker: list[Any], last: int, ended: bool) -> bool:
+        """Whether a block is laid out whole on the pages made so far (the last one ends before it)."""
+        if ended:
+            return True
+        path = []
+        while id(box) in self.parent:
+            parent = self.parent[id(box)]
+            path.append(next(i for i, c in enumerate(parent.children) if c is box))
+            box = parent
+        node = page_maker[last + 1][0]
+        for at in reversed(path):
+            if not isinstance(node, dict) or at not in node:
+                return True
+            node = node[at]
+        return False
+
+    def _advice(self, k: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | str | None:
+        """What the photo opening page k + 1 should do about the hole at the bottom of page k: shrink
+        to fit it; else let the text after it fill it; else, when that text is too short, move up
+        before the text it follows, to where it fits (at 85 % or more), so that this text fills the
+        page instead. Returns the page to make again from (the box tree changed); None: nothing to
+        do; WAIT: the text after it is not laid out far enough to tell; STUCK: the photo can do
+        nothing about it."""
+        hole = self.fills[k]
+        page = pages[k + 1]
+        top, bottom = body_area(page)
+        gap = TRIGGER * (bottom - top)
+        if hole <= gap:
+            return None
+        seen = {e for blocks in self.page_blocks[:k + 1] for e, _ in blocks}
+        box = opening_anchor(page, seen)
+        if box is None or box.element not in self.bodies:
+            return None  # only inside an article: a photo never leaves it
+        element = box.element
+        block = element.get("data-block")
+        own = self.moves.get(block, {})
+        if own.get("advance"):
+            return None  # moved up already: where it stands it fits
+        # The photo and the headings kept with it, and the margin above it that the page top took away.
+        need = box.border_box_y() + box.border_height() - top + _margin_above(box)
+        if hole >= need:
+            return None  # something else left this hole
+        image = _scalable(box)
+        banned = self.banned.get(block, set())
+        if not own.get("defer") and "scale" not in own and "scale" not in banned:
+            scale = _scale(need - hole, image)
+            if scale:
+                return self._fix(k, block, {"scale": scale}, k)
+        laid = Laid(pages, {})
+        for number, blocks in enumerate(self.page_blocks):
+            for e, b in blocks:
+                laid.fragments.setdefault(e, []).append((number, b))
+        done = own.get("defer", 0)
+        movable = self._siblings(element, after=True)[: MAX_MOVE - done]
+        room = hole - (box.border_box_y() - top)  # banner, title and date line move up with the text
+        heights: list[float] = []
+        for b in movable:
+            if not self._complete(b, page_maker, len(pages) - 1, ended):
+                if not heights or heights[-1] <= room:
+                    return WAIT
+                break
+            heights.append((heights[-1] if heights else 0.0) + laid.height(b.element))
+        if heights and heights[-1] >= room - gap and "defer" not in banned:  # the text after it can fill the page
+            clean = [n for n, h in enumerate(heights, 1) if room - gap <= h <= room]
+            n = clean[-1] if clean else next(n for n, h in enumerate(heights, 1) if h > room)
+            return self._fix(k, block, {"defer": done + n}, k)
+        # Up: before the nearest block it fits above (the blocks it moved past first put back).
+        before = self._siblings(element, after=False)[done:]
+        height = box.margin_height()
+        for n, previous in enumerate(before[:MAX_MOVE] if "advance" not in banned else [], 1):
+            if previous.element not in laid.fragments or _is_head_element(previous.element):
+                break
+            number, first = laid.fragments[previous.element][0]
+            room_up = body_area(pages[number])[1] - first.position_y
+            if room_up >= height:
+                return self._fix(k, block, {"advance": n, "defer": 0}, number)
+            scale = _scale(height - room_up, image)
+            if scale:  # it fits there a little smaller: the text it passes fills the page after it
+                return self._fix(k, block, {"advance": n, "defer": 0, "scale": scale}, number)
+        if movable and "defer" not in banned:  # a smaller hole at least
+            return self._fix(k, block, {"defer": done + len(movable)}, k)
+        return self._make_way(k, element, laid)
+
+    def _make_way(self, k: int, element: Any, laid: Laid) -> int | str:
+        """A photo that could move up but for the photo before it: that one moves up a block first
+        (once), so that the next time the text between them is more to pass; STUCK when it cannot."""
+        current = self._current(self.bodies[element])
+        at = next(i for i, b in enumerate(current) if b.element is element)
+        j = at - 1 - len(self._siblings(element, after=False))
+        if j < 1 or ANCHOR_CLASS not in _classes(current[j].element):
+            return STUCK
+        other, previous = current[j].element.get("data-block"), current[j - 1].element
+        if (self.moves.get(other, {}).get("advance") or "advance" in self.banned.get(other, set())
+                or ANCHOR_CLASS in _classes(previous) or _is_head_element(previous) or previous not in laid.fragments):
+            return STUCK
+        return self._fix(k, other, {"advance": 1, "defer": 0}, laid.fragments[previous][0][0])
+
+    def _arrange(self, block: str) -> None:
+        """A photo's settings in the box tree: its article's body set in the order they ask, the
+        photo's anchor replaced by a copy at its scale (the width, and base.css's caps through
+        --photo-scale: its shape kept), or back to its own."""
+        from . import pagemaker
+
+        element = next(e for e in self.bodies if e.get("data-block") == block)
+        body = self.bodies[element]
+        scale = self.moves.get(block, {}).get("scale")
+        anchor = self.anchors[element]
         if scale:
-            return {block: {"scale": scale}}
-    done = own.get("defer", 0)
-    movable = list(_siblings(element, article, after=True))[: MAX_MOVE - done]
-    room = hole - (box.border_box_y() - top)  # banner, title and date line move up with the text
-    heights = list(_cumulative(laid.height(e) for e in movable))
-    if heights and heights[-1] >= room - gap:  # the text after it can fill the page
-        clean = [n for n, h in enumerate(heights, 1) if room - gap <= h <= room]
-        n = clean[-1] if clean else next(n for n, h in enumerate(heights, 1) if h > room)
-        return {block: {"defer": done + n}}
-    # Up: before the nearest block it fits above (the blocks it moved past first put back).
-    before = list(_siblings(element, article, after=False))[done:]
-    height = box.margin_height()
-    for n, previous in enumerate(before[:MAX_MOVE], 1):
-        if previous not in laid.fragments or _is_head_element(previous):
-            break
-        number, first = laid.fragments[previous][0]
-        if number < floor:
-            break
-        room_up = body_area(laid.pages[number])[1] - first.position_y
-        if room_up >= height:
-            return {block: {"advance": n, "defer": 0}}
-        scale = _scale(height - room_up, image)
-        if scale:  # it fits there a little smaller: the text it passes fills the page after it
-            return {block: {"advance": n, "defer": 0, "scale": scale}}
-    if movable:  # a smaller hole at least
-        return {block: {"defer": done + len(movable)}}
-    return {}
+            key = (block, scale)
+            if key not in self.shrunk:
+                self.shrunk[key] = pagemaker.restyled(anchor, f"width: {scale * 100:.0f}%; margin-left: auto;"
+                                                      f" margin-right: auto; --photo-scale: {scale:.2f}")
+                self.parent[id(self.shrunk[key])] = body.box
+            anchor = self.shrunk[key]
+        body.blocks[next(i for i, b in enumerate(body.blocks) if b.element is element)] = anchor
+
+        def move(box: Any) -> int:
+            asked = self.moves.get(box.element.get("data-block") or "", {}) if ANCHOR_CLASS in _classes(box.element) else {}
+            return -(asked.get("advance") or 0) or asked.get("defer") or 0
+
+        body.box.children = body.heads + [b for b, _ in arranged(body.blocks, move)]
 
 
 def _scale(excess: float, image: float) -> float | None:
@@ -296,29 +440,3 @@ def _margin_above(box: "wboxes.Box") -> float:
 
 def _is_head_element(element: Any) -> bool:
     return element.tag in HEADINGS or "article-meta" in _classes(element)
-
-
-def _siblings(element: Any, parent: Any, after: bool) -> Iterator[Any]:
-    """The blocks after (or before, nearest first) a photo in its article, up to the next photo:
-    photos keep their order."""
-    children = list(parent)
-    at = children.index(element)
-    for child in children[at + 1:] if after else reversed(children[:at]):
-        if ANCHOR_CLASS in _classes(child):
-            return
-        yield child
-
-
-def _cumulative(values: Iterable[float]) -> Iterator[float]:
-    total = 0.0
-    for v in values:
-        total += v
-        yield total
-
-
-@relayout.adjuster
-def anchor_photos(document: "weasyprint.Document", hints: relayout.Hints) -> dict[str, dict[str, Any]]:
-    """The layout pass: a photo that left a hole shrinks or moves down (see advise)."""
-    if not document.pages:
-        return {}
-    return advise(Laid.read(document), hints)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,34 +18,26 @@ def _articles(document: "weasyprint.Document") -> list[Any]:
     return [box for page in document.pages for box in in_flow(page._page_box) if box.element_tag == "article"]
 
 
-def _moves(articles: list[Any]) -> list[tuple[tuple[int, int], tuple[int, int], bool]]:
-    """For each moved photo: (its article fragment, child index), the place of the block it belongs
-    next to in the YAML, and whether it goes before that block (True) or after it. In the order to
-    apply them: those that follow their YAML neighbour first, in the YAML's order (a neighbour that
-    moved too is back in place before it serves), then those that precede theirs."""
+def _moves(articles: list[Any], moved: Sequence[tuple[Any, Any, bool]]) -> list[tuple[tuple[int, int], tuple[int, int], bool]]:
+    """For each moved photo (its anchor element, the element it belongs next to in the YAML, whether
+    before it, in the order to apply them): its (article fragment, child index), the place of that
+    neighbour, and whether it goes before it."""
     where: dict[Any, list[tuple[int, int]]] = {}
     for j, article in enumerate(articles):
         for c, child in enumerate(article.children):
             if child.element is not None:
                 where.setdefault(child.element, []).append((j, c))
     moves = []
-    for j, article in enumerate(articles):
-        for c, child in enumerate(article.children):
-            element = child.element
-            if element is None or element.get("data-rank") is None or (j, c) != where[element][0]:
-                continue
-            siblings = list(article.element)  # the article's blocks in the order they are set
-            at = siblings.index(element)
-            before = element.get("data-before") is not None
-            neighbour = siblings[at + int(element.get("data-before" if before else "data-after"))]
-            target = where[neighbour][0] if before else where[neighbour][-1]
-            moves.append(((before, (-1 if before else 1) * int(element.get("data-rank"))), (j, c), target, before))
-    return [(at, target, before) for _, at, target, before in sorted(moves, key=lambda m: m[0])]
+    for element, neighbour, before in moved:
+        if element in where and neighbour in where:
+            moves.append((where[element][0], where[neighbour][0] if before else where[neighbour][-1], before))
+    return moves
 
 
-def restore(pdf: Path, document: "weasyprint.Document") -> int:
+def restore(pdf: Path, document: "weasyprint.Document", moved: Sequence[tuple[Any, Any, bool]]) -> int:
     """Put each moved photo's structure element (its anchor's /Div) back among its article's blocks in
     the YAML's order, as an incremental update appended to the written file. Returns how many.
+    `moved`: what the no-holes pass moved in the box tree (holes.Fixer.reading_moves).
 
     WeasyPrint tags each article fragment as one /Art whose kids are its child boxes, one each, in
     order: the layout gives the place of both the photo and the block it belongs beside.
@@ -52,8 +45,10 @@ def restore(pdf: Path, document: "weasyprint.Document") -> int:
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
+    if not moved:
+        return 0
     articles = _articles(document)
-    moves = _moves(articles)
+    moves = _moves(articles, moved)
     if not moves:
         return 0
     reader = PdfReader(BytesIO(pdf.read_bytes()))

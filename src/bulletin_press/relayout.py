@@ -11,7 +11,7 @@ from .content.model import Value
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
 
-# Block id → that block's hints (e.g. {"defer": 2} or {"continued_at": [5]}): what the templates
+# Block id → that block's hints (e.g. {"continued_at": [5]}): what the templates
 # read through `hint(block, name)`. Frozen between passes so that a template cannot change them.
 Hints = Mapping[str, Mapping[str, Any]]
 Adjuster = Callable[["weasyprint.Document", Hints], dict[str, dict[str, Any]]]

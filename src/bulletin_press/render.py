@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from . import colour_glyphs
+from . import colour_glyphs, pagemaker
 from .cjk import justify as cjk_justify
 from .diagnostics import Pos, Report, relpath
 
@@ -59,8 +59,9 @@ def weasyprint_log(report: Report, where: Pos) -> Iterator[None]:
 
 
 def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justify: bool = True,
-           **options: object) -> weasyprint.Document:
-    """Lay out the HTML into pages (fonts configured once per process, kept warm)."""
+           fixer: pagemaker.Fixer | None = None, **options: object) -> weasyprint.Document:
+    """Lay out the HTML into pages (fonts configured once per process, kept warm); `fixer` looks at
+    each page as it is made and may change the box tree and have pages made again (pagemaker.py)."""
     global _FONT_CONFIG
     colour_glyphs.install()  # emoji copy out of the PDF as typed
     if justify:
@@ -71,7 +72,11 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
         _FONT_CONFIG = FontConfiguration()
     with weasyprint_log(report, Pos(relpath(base))):
         doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=SandboxFetcher(roots))
-        return doc.render(font_config=_FONT_CONFIG, **options)
+        if fixer is None:
+            return doc.render(font_config=_FONT_CONFIG, **options)
+        pagemaker.install()
+        with pagemaker.fixing(fixer):
+            return doc.render(font_config=_FONT_CONFIG, **options)
 
 
 def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path], None] | None = None,

@@ -118,28 +118,19 @@ def _filtered(fn: Callable[..., str], settings: Typography) -> Callable[..., str
 
 @jinja2.pass_context
 def render_blocks(ctx: jinja2.runtime.Context, blocks: Any) -> Markup:
-    """Each block through its own partial (blocks/<type>.html), in order — a photo that a layout pass
-    deferred after the blocks that follow it (holes.py), each photo in its anchor frame."""
+    """Each block through its own partial (blocks/<type>.html), in the YAML's order, each photo in its
+    anchor frame (the no-holes pass moves or shrinks it in the box tree, holes.py)."""
     env = ctx.environment
-    found = ctx.get("hints") or {}
-
-    def wanted(block: Any, name: str) -> Any:
-        return found.get(relayout.block_id(block), {}).get(name)
-
     parts = []
-    order = holes.arranged(blocks, lambda b: -(wanted(b, "advance") or 0) or wanted(b, "defer") or 0)
-    places = holes.yaml_places(blocks, order)
-    for block, moved in order:
+    for block in blocks:
         html = env.get_template(block.template).render({**ctx.get_all(), "block": block})
-        if block.type_name in holes.ANCHORED:
-            html = holes.anchor(block, html, moved, wanted(block, "scale"), places.get(id(block)))
-        parts.append(html)
+        parts.append(holes.anchor(block, html) if block.type_name in holes.ANCHORED else html)
     return Markup("\n".join(parts))
 
 
 @jinja2.pass_context
 def hint(ctx: jinja2.runtime.Context, block: Any, name: str, default: Any = None) -> Any:
-    """What a layout pass asked of this block (relayout.py): e.g. hint(block, "defer", 0)."""
+    """What a layout pass asked of this block (relayout.py): e.g. hint(block, "continued_at", [])."""
     return (ctx.get("hints") or {}).get(relayout.block_id(block), {}).get(name, default)
 
 
