@@ -67,6 +67,7 @@ class Previewer:
             if pdf is not None:
                 s.pdf, s.pages, s.images = pdf, pages, {}
             s.changed.notify_all()
+        give_back_memory()
 
     def watched(self) -> list[Path]:
         return [self.folder, self.project.layouts, self.project.fonts]
@@ -94,6 +95,22 @@ class Previewer:
             image.save(buf, "PNG", optimize=False, compress_level=1)
             s.images[number] = buf.getvalue()
             return s.images[number]
+
+
+def give_back_memory() -> None:
+    """After a render: free its layout (cycles between boxes need the collector), then hand the freed
+    heap back to the system. glibc keeps freed small blocks in its arenas, so without malloc_trim a
+    preview's resident size stays at the high-water mark of its largest render and creeps with
+    fragmentation (2023-11: 570 MB, +6 MB over 25 renders; with it 388 MB, +2 MB)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc only; elsewhere the collector alone
+        libc.malloc_trim(0)
 
 
 def page_html(previewer: Previewer) -> str:
