@@ -130,7 +130,7 @@ class Server:
             if s["generation"] > since:
                 return s
             if time.perf_counter() >= deadline:
-                raise BenchError(f"no new rendering after {what} within the timeout (generation still {s['generation']})")
+                raise BenchError(f"no new rendering after {what} (generation still {s['generation']})")
             time.sleep(0.02)
 
     def fetch_pages(self, pages: int, skip: int | None = None) -> list[int]:
@@ -251,7 +251,7 @@ def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) ->
     events = server.open_events(since)
     start = time.perf_counter()
     edit.save()
-    s = server.wait_generation(since, events, start + timeout, f"the {edit.kind} edit ({edit.what}), {timeout:.0f} s")
+    s = server.wait_generation(since, events, start + timeout, f"{timeout:.0f} s of the {edit.kind} edit ({edit.what})")
     if s.get("error"):
         raise BenchError(f"the {edit.kind} edit ({edit.what}) made a build error:\n{s['error']}")
     page = s["changed"][0] if has_changed and s.get("changed") else edit.page or 1
@@ -283,7 +283,7 @@ def locate(server: Server, edit: Edit, timeout: float, notes: list[str]) -> None
     events = server.open_events(since)
     start = time.perf_counter()
     edit.save()
-    s = server.wait_generation(since, events, start + timeout, f"the {edit.kind} edit ({edit.what}), {timeout:.0f} s")
+    s = server.wait_generation(since, events, start + timeout, f"{timeout:.0f} s of the {edit.kind} edit ({edit.what})")
     if s.get("error"):
         raise BenchError(f"the {edit.kind} edit ({edit.what}) made a build error:\n{s['error']}")
     differ = server.fetch_pages(s["pages"])
@@ -344,7 +344,7 @@ def run(args: argparse.Namespace, root: Path, stderr: Path) -> dict:
                 events = server.open_events(since)
                 memory_edit.save()
                 s = server.wait_generation(since, events, time.perf_counter() + args.timeout,
-                                           f"a yaml edit for memory, {args.timeout:.0f} s")
+                                           f"{args.timeout:.0f} s of a yaml edit for memory")
                 if s.get("error"):
                     raise BenchError(f"a yaml edit made a build error:\n{s['error']}")
                 generation = settle(server, s, None, notes, f"render {s['generation']}")["generation"]
