@@ -1,0 +1,105 @@
+"""A preview after an edit shows what a fresh render of the same files shows: text and page images."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from PIL import Image
+
+from bulletin_press.build import Options, build
+from bulletin_press.preview import PAGE_DPI, Previewer
+from bulletin_press.project import Project
+
+from .conftest import HEADER, make_project
+
+# Two articles and a photo: long enough for two pages, so an edit moves text across a page end.
+BODY = """
+sections:
+  - type: section
+    title: 预览栏目
+    body:
+      - type: article
+        title: 第一篇
+        body:
+          - {para}
+          - type: photo
+            src: photos/a.jpg
+            alt: 一张照片
+          - {para}
+      - type: article
+        title: 第二篇
+        body:
+          - {para}
+          - {para}
+"""
+PARA = "湿地保护工作进入新的阶段，各地的志愿者在冬季开展鸟类调查和栖息地巡护。" * 6
+
+
+def page_images(pdf: bytes) -> list[str]:
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        return [hashlib.sha256(doc[i].render(scale=PAGE_DPI / 72).to_pil().tobytes()).hexdigest()
+                for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def fresh(project: Project, tmp: Path) -> bytes:
+    """The same files rendered by a new build in a build folder of its own (no caches shared)."""
+    copy = tmp / "fresh"
+    shutil.copytree(project.root, copy, ignore=shutil.ignore_patterns("build"))
+    result = build(Project(copy), "x", Options(profile="screen", preview=True))
+    return result.pdf.read_bytes()
+
+
+def edit_yaml(project: Project) -> None:
+    path = project.root / "issues" / "x" / "issue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("冬季", "冬天里", 1), encoding="utf-8")
+
+
+def edit_css(project: Project) -> None:
+    path = project.root / "layouts" / "cega-bulletin" / "bulletin.css"
+    text = path.read_text(encoding="utf-8")
+    assert "#1F7A4D" in text
+    path.write_text(text.replace("#1F7A4D", "#8A2BE2"), encoding="utf-8")
+
+
+def swap_photo(project: Project) -> None:
+    Image.new("RGB", (900, 1200), (200, 40, 40)).save(project.root / "issues" / "x" / "photos" / "a.jpg")  # portrait now
+
+
+@pytest.mark.parametrize("edit", [edit_yaml, edit_css, swap_photo], ids=["yaml", "css", "photo"])
+def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None:  # noqa: ANN001
+    project = make_project(tmp_path / "p", HEADER + BODY.replace("{para}", PARA))
+    photos = project.root / "issues" / "x" / "photos"
+    photos.mkdir()
+    Image.new("RGB", (1600, 1000), (40, 120, 80)).save(photos / "a.jpg")
+    previewer = Previewer(project, "x")
+    previewer.render()
+    before = previewer.state.pdf
+    assert before is not None and not previewer.state.error
+    edit(project)
+    previewer.render()
+    shown = previewer.state.pdf
+    assert shown is not None and not previewer.state.error
+    assert page_images(shown) != page_images(before)  # the edit is seen at all
+    expected = fresh(project, tmp_path)
+    assert page_texts(shown) == page_texts(expected)
+    assert page_images(shown) == page_images(expected)
+    # And the image the server sends for each page is that page's, pixel for pixel.
+    from io import BytesIO
+    sent = [hashlib.sha256(Image.open(BytesIO(previewer.page_png(n) or b"")).tobytes()).hexdigest()
+            for n in range(1, previewer.state.pages + 1)]
+    assert sent == page_images(expected)
