@@ -147,13 +147,13 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         out_path = out_path.with_name(".preview.pdf")
     target = out_path.with_name(f".check-{os.getpid()}.pdf") if options.dry_run else out_path
     def text_layer(written: Path) -> None:
-        if pdf_options.get("pdf_tags"):  # a photo a layout pass moved is read where the YAML has it
-            reading_order.restore(written, document, moved)
         if lost := verify.check_pdf_text(written, issue, document, layout.typography):
             raise BuildError(lost + report.findings)
 
     # The preview's PDF goes to no reader: spare it the text-layer reading (~0.15 s on 2023-11).
-    size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=profile.finisher(),
+    # A photo the no-holes pass moved is read where the YAML has it (tagged profiles only).
+    finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved))
+    size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,
                             **pdf_options)
     if profile.email_budget and not options.preview:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
