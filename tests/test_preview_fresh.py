@@ -1,4 +1,5 @@
-"""A preview after an edit shows what a fresh render of the same files shows: text and page images."""
+"""A preview after an edit shows what a fresh render of the same files shows: text and page images,
+the changed pages named and the others' images kept."""
 
 from __future__ import annotations
 
@@ -90,11 +91,16 @@ def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None
     previewer.render()
     before = previewer.state.pdf
     assert before is not None and not previewer.state.error
+    for number in range(1, previewer.state.pages + 1):  # the browser has seen every page
+        previewer.page_png(number)
     edit(project)
     previewer.render()
     shown = previewer.state.pdf
     assert shown is not None and not previewer.state.error
     assert page_images(shown) != page_images(before)  # the edit is seen at all
+    # The pages said to have changed are exactly those whose pixels changed; the others keep their image.
+    old, new = page_images(before), page_images(shown)
+    assert previewer.state.changed_pages == [n for n in range(1, len(new) + 1) if n > len(old) or old[n - 1] != new[n - 1]]
     expected = fresh(project, tmp_path)
     assert page_texts(shown) == page_texts(expected)
     assert page_images(shown) == page_images(expected)

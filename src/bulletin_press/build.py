@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, holes, photos, preflight, reading_order, relayout, render, verify
+from . import __version__, assets, holes, pagesig, photos, preflight, reading_order, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -54,6 +54,7 @@ class Result:
     fill: tuple[PageFill, ...] = ()  # how full each page ends (fill.py)
     hints: relayout.Hints = field(default_factory=dict)  # what the passes asked of blocks (a deferred photo …)
     pages_made: int = 0  # pages laid out in all, a page made again after a photo moved included (holes.py)
+    signatures: tuple[str, ...] = ()  # preview: what each page draws (pagesig.py), to know which pages changed
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -152,7 +153,9 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
 
     # The preview's PDF goes to no reader: spare it the text-layer reading (~0.15 s on 2023-11).
     # A photo the no-holes pass moved is read where the YAML has it (tagged profiles only).
-    finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved))
+    signatures: list[str] = []
+    finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved),
+                                   pagesig.collector(signatures) if options.preview else None)
     size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,
                             **pdf_options)
     if profile.email_budget and not options.preview:
@@ -161,4 +164,4 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
         target.unlink()
     lap("write")
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes, tuple(page_fill(document)), hints, pages_made)
+                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures))

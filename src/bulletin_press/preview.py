@@ -32,7 +32,9 @@ class State:
     seconds: float = 0.0
     error: str = ""
     warnings: list[str] = field(default_factory=list)
-    images: dict[int, bytes] = field(default_factory=dict)  # page images of this generation
+    signatures: tuple[str, ...] = ()  # what each page draws (pagesig.py)
+    changed_pages: list[int] = field(default_factory=list)  # pages whose image differs from the last generation's
+    images: dict[str, bytes] = field(default_factory=dict)  # page images by signature: kept while a page shows it
     changed: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -51,21 +53,26 @@ class Previewer:
         pdf = error = None
         warnings: list[str] = []
         pages = 0
+        signatures: tuple[str, ...] = ()
         try:
             result = build(self.project, self.issue_id, Options(profile="screen", preview=True))
-            pdf, pages = result.pdf.read_bytes(), result.pages
+            pdf, pages, signatures = result.pdf.read_bytes(), result.pages, result.signatures
             warnings = [str(f) for f in result.report.warnings]
         except BuildError as e:
             error = "\n".join(map(str, e.findings))
         except Exception as e:  # noqa: BLE001 - a template or CSS mistake must not stop the server
             error = f"{type(e).__name__}: {e}"
-        with self.state.changed:
+        with self.state.changed, self.lock:  # page_png reads the PDF and the signatures of one generation
             s = self.state
             s.generation += 1
             s.seconds = time.perf_counter() - start
             s.error, s.warnings = error or "", warnings
             if pdf is not None:
-                s.pdf, s.pages, s.images = pdf, pages, {}
+                # A page that draws what it drew keeps its image: only the changed pages are drawn again.
+                old = s.signatures
+                s.changed_pages = [n for n, sig in enumerate(signatures, 1) if n > len(old) or old[n - 1] != sig]
+                s.images = {sig: png for sig, png in s.images.items() if sig in set(signatures)}
+                s.pdf, s.pages, s.signatures = pdf, pages, signatures
             s.changed.notify_all()
         give_back_memory()
 
@@ -77,13 +84,18 @@ class Previewer:
         for _ in watchfiles.watch(*self.watched(), stop_event=stop, debounce=50, step=20):
             self.render()
 
+    def signature(self, number: int) -> str | None:
+        s = self.state
+        return s.signatures[number - 1] if 1 <= number <= len(s.signatures) else None
+
     def page_png(self, number: int) -> bytes | None:
         with self.lock:
             s = self.state
-            if number in s.images:
-                return s.images[number]
             if s.pdf is None or not 1 <= number <= s.pages:
                 return None
+            signature = s.signatures[number - 1]
+            if signature in s.images:
+                return s.images[signature]
             doc = pypdfium2.PdfDocument(s.pdf)
             try:
                 bitmap = doc[number - 1].render(scale=PAGE_DPI / 72)
@@ -93,8 +105,8 @@ class Previewer:
             from io import BytesIO
             buf = BytesIO()
             image.save(buf, "PNG", optimize=False, compress_level=1)
-            s.images[number] = buf.getvalue()
-            return s.images[number]
+            s.images[signature] = buf.getvalue()
+            return s.images[signature]
 
 
 def give_back_memory() -> None:
@@ -115,7 +127,8 @@ def give_back_memory() -> None:
 
 def page_html(previewer: Previewer) -> str:
     s = previewer.state
-    pages = "".join(f'<img id="page-{n}" src="/page/{n}.png?g={s.generation}" alt="page {n}">'
+    # Each image's address names what the page draws: the browser keeps the pages that did not change.
+    pages = "".join(f'<img id="page-{n}" src="/page/{n}.png?s={s.signatures[n - 1]}" alt="page {n}">'
                     for n in range(1, s.pages + 1))
     error = f'<pre class="error">{html.escape(s.error)}</pre>' if s.error else ""
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in s.warnings)
@@ -150,11 +163,18 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/html; charset=utf-8", page_html(previewer).encode())
             elif path == "/status.json":
                 s = previewer.state
-                body = {"generation": s.generation, "pages": s.pages, "seconds": s.seconds, "error": s.error}
+                body = {"generation": s.generation, "pages": s.pages, "seconds": s.seconds, "error": s.error,
+                        "changed": s.changed_pages}
                 self._send(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
             elif path.startswith("/page/") and path.endswith(".png"):
                 png = previewer.page_png(int(path[6:-4])) if path[6:-4].isdigit() else None
-                self._send(200, "image/png", png) if png else self._send(404, "text/plain", b"no such page")
+                current = previewer.signature(int(path[6:-4])) if png else None
+                # An address naming the page's current signature always shows that image: cache it.
+                immutable = current is not None and urlsplit(self.path).query == f"s={current}"
+                if png:
+                    self._send(200, "image/png", png, "max-age=31536000, immutable" if immutable else "no-store")
+                else:
+                    self._send(404, "text/plain", b"no such page")
             elif path == "/events":
                 self._events()
             else:
@@ -183,11 +203,11 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 return
 
-        def _send(self, status: int, kind: str, body: bytes) -> None:
+        def _send(self, status: int, kind: str, body: bytes, cache: str = "no-store") -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", cache)
             self.end_headers()
             self.wfile.write(body)
 

@@ -1,0 +1,83 @@
+"""Page signatures: a digest of what each page draws, equal across renders exactly when the page looks the same."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
+SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
+
+
+def collector(into: list[str]) -> Callable[[Any, Any], None]:
+    """A WeasyPrint finisher that appends each page's signature to `into`, before the PDF is written.
+
+    A page looks the same when its content stream draws the same things with the same resources.
+    The stream names its resources (fonts, images, forms, patterns, graphics states) by names a
+    render makes up, so each name is replaced by a digest of what it stands for: an image or form by
+    its data, a font by its face (the subset tag dropped: WeasyPrint keeps the face's glyph ids, so
+    the same ids draw the same glyphs whatever else the subset holds), anything else by its
+    serialisation. The page's boxes (MediaBox, TrimBox …) count too."""
+
+    def finish(_: Any, pdf: Any) -> None:
+        import pydyf
+
+        def resolve(ref: Any) -> Any:
+            return pdf.objects[int(ref.split()[0])] if isinstance(ref, bytes) and ref.endswith(b" R") else ref
+
+        digests: dict[int, bytes] = {}
+
+        def digest(obj: Any) -> bytes:
+            obj = resolve(obj)
+            key = id(obj)
+            if key not in digests:
+                h = hashlib.sha256()
+                if isinstance(obj, pydyf.Stream):
+                    h.update(b"\n".join(pydyf._to_bytes(item) for item in obj.stream))  # noqa: SLF001
+                    h.update(_serialised(obj.extra, resolve))
+                elif isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Font":
+                    h.update(SUBSET_TAG.sub("", str(obj.get("BaseFont", ""))).encode())
+                    descendants = obj.get("DescendantFonts")
+                    for d in resolve(descendants) if descendants else []:
+                        h.update(SUBSET_TAG.sub("", str(resolve(d).get("BaseFont", ""))).encode())
+                else:
+                    h.update(_serialised(obj, resolve))
+                digests[key] = h.digest()
+            return digests[key]
+
+        kids = pdf.pages["Kids"]  # pydyf keeps them as number, 0, "R" triples
+        for page in (pdf.objects[kids[i]] for i in range(0, len(kids), 3)):
+            names: dict[bytes, bytes] = {}
+            resources = resolve(page.get("Resources")) or {}
+            for kind in resources.values():
+                kind = resolve(kind)
+                if isinstance(kind, pydyf.Dictionary):
+                    for name, value in kind.items():
+                        names[str(name).lstrip("/").encode()] = value
+            h = hashlib.sha256()
+            for box in ("MediaBox", "CropBox", "BleedBox", "TrimBox"):
+                h.update(repr(page.get(box)).encode())
+            contents = page.get("Contents")
+            for stream in (resolve(c) for c in (contents if isinstance(contents, list) else [contents])):
+                data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)  # noqa: SLF001
+                h.update(NAME.sub(lambda m: b"/" + digest(names[m.group(1)]).hex().encode()
+                                  if m.group(1) in names else m.group(0), data))
+            into.append(h.hexdigest()[:24])
+
+    return finish
+
+
+def _serialised(obj: Any, resolve: Callable[[Any], Any]) -> bytes:
+    """An object's bytes with its references followed one level (a reference number means nothing
+    from one render to the next)."""
+    import pydyf
+
+    if isinstance(obj, dict):
+        return b"<<" + b" ".join(str(k).encode() + b" " + _serialised(resolve(v), lambda r: r) if isinstance(v, bytes)
+                                 and v.endswith(b" R") else str(k).encode() + b" " + pydyf._to_bytes(v)  # noqa: SLF001
+                                 for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))) + b">>"
+    if isinstance(obj, pydyf.Stream):
+        return b"\n".join(pydyf._to_bytes(item) for item in obj.stream)  # noqa: SLF001
+    return pydyf._to_bytes(obj)  # noqa: SLF001
