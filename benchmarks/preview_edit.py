@@ -245,8 +245,8 @@ def start(issue: str, root: Path, stderr: Path, timeout: float) -> Server:
     return server
 
 
-def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) -> tuple[float, int, dict]:
-    """Seconds from the save to the changed page's image read; the page; the new status."""
+def save_and_wait(server: Server, edit: Edit, timeout: float) -> tuple[float, dict]:
+    """Save the edit and wait for the rendering it causes: when the save was made, the new status."""
     since = server.status()["generation"]
     events = server.open_events(since)
     start = time.perf_counter()
@@ -254,6 +254,12 @@ def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) ->
     s = server.wait_generation(since, events, start + timeout, f"{timeout:.0f} s of the {edit.kind} edit ({edit.what})")
     if s.get("error"):
         raise BenchError(f"the {edit.kind} edit ({edit.what}) made a build error:\n{s['error']}")
+    return start, s
+
+
+def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) -> tuple[float, int, dict]:
+    """Seconds from the save to the changed page's image read; the page; the new status."""
+    start, s = save_and_wait(server, edit, timeout)
     page = s["changed"][0] if has_changed and s.get("changed") else edit.page or 1
     png = server.get(f"/page/{page}.png", timeout=max(1.0, start + timeout - time.perf_counter()))
     seconds = time.perf_counter() - start
@@ -279,13 +285,7 @@ def settle(server: Server, s: dict, skip: int | None, notes: list[str], label: s
 
 def locate(server: Server, edit: Edit, timeout: float, notes: list[str]) -> None:
     """The page an edit of this kind changes: one untimed edit, the first page whose image differs."""
-    since = server.status()["generation"]
-    events = server.open_events(since)
-    start = time.perf_counter()
-    edit.save()
-    s = server.wait_generation(since, events, start + timeout, f"{timeout:.0f} s of the {edit.kind} edit ({edit.what})")
-    if s.get("error"):
-        raise BenchError(f"the {edit.kind} edit ({edit.what}) made a build error:\n{s['error']}")
+    start, s = save_and_wait(server, edit, timeout)
     differ = server.fetch_pages(s["pages"])
     if not differ:
         raise BenchError(f"the {edit.kind} edit ({edit.what}) changed no page image")
