@@ -71,8 +71,11 @@ class Previewer:
                 # A page that draws what it drew keeps its image: only the changed pages are drawn again.
                 old = s.signatures
                 s.changed_pages = [n for n, sig in enumerate(signatures, 1) if n > len(old) or old[n - 1] != sig]
-                s.images = {sig: png for sig, png in s.images.items() if sig in set(signatures)}
+                shown = set(signatures)
+                s.images = {sig: png for sig, png in s.images.items() if sig in shown}
                 s.pdf, s.pages, s.signatures = pdf, pages, signatures
+            else:
+                s.changed_pages = []  # the last good pages stay as they were
             s.changed.notify_all()
         give_back_memory()
 
