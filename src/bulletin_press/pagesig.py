@@ -37,7 +37,9 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
                 if isinstance(obj, pydyf.Stream):
                     h.update(b"\n".join(pydyf._to_bytes(item) for item in obj.stream))  # noqa: SLF001
                     h.update(_serialised(obj.extra, resolve))
-                elif isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Font":
+                # A Type 3 font (glyphs drawn one by one, as bitmap emoji are) has codes of the
+                # render's own making: it falls to the serialisation below, which differs each time.
+                elif isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Font" and obj.get("Subtype") != "/Type3":
                     h.update(SUBSET_TAG.sub("", str(obj.get("BaseFont", ""))).encode())
                     descendants = obj.get("DescendantFonts")
                     for d in resolve(descendants) if descendants else []:
