@@ -233,3 +233,16 @@ def test_an_out_of_date_pdf_is_rendered_again_before_sending(project: Project, s
     assert "rendering the screen PDF first" in progress.getvalue()
     [attachment] = list(server.received[0].message.iter_attachments())
     assert attachment.get_content() == pdf_of(project).read_bytes()
+
+
+def test_status_lines_up_chinese_domains(project: Project, server: Recorder) -> None:
+    write_settings(project.root, server.port)  # type: ignore[attr-defined]
+    write_members(project.root, [("wang@example.org", "王芳", ""), ("zhang@例子.中国", "张三", "")])
+    send_issue(project, "x", SendOptions(progress=io.StringIO()), postman=fast)
+    out = io.StringIO()
+    from bulletin_press.mail.send import status
+    assert status(project, "x", out) == 0
+    from unicodedata import east_asian_width
+    columns = [sum(2 if east_asian_width(c) in "WF" else 1 for c in line.split(" attempt")[0])
+               for line in out.getvalue().splitlines()[:2]]
+    assert len(set(columns)) == 1 and "x: 2 sent" in out.getvalue()

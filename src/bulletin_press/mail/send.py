@@ -253,7 +253,15 @@ def status(project: Project, issue_id: str, out: TextIO) -> int:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
-        print(f"{row.state:<9} {row.address:<40} {row.attempts} attempt(s)  {row.updated}  {row.reply or ''}", file=out)
+        print(f"{row.state:<9} {_padded(row.address, 40)} {row.attempts} attempt(s)  {row.updated}  {row.reply or ''}",
+              file=out)
     print(f"{issue_key}: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing journalled"),
           file=out)
     return 0
+
+
+def _padded(text: str, width: int) -> str:
+    """Padded to `width` terminal columns: a Han character (例子.中国) takes two."""
+    from unicodedata import east_asian_width
+    used = sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
