@@ -246,3 +246,20 @@ def test_status_lines_up_chinese_domains(project: Project, server: Recorder) -> 
     columns = [sum(2 if east_asian_width(c) in "WF" else 1 for c in line.split(" attempt")[0])
                for line in out.getvalue().splitlines()[:2]]
     assert len(set(columns)) == 1 and "x: 2 sent" in out.getvalue()
+
+
+def test_an_issue_named_by_its_path_is_rendered_again_after_an_edit(project: Project, server: Recorder) -> None:
+    """An issue outside issues/ (`send path/to/issue`): its own folder decides whether the PDF is current."""
+    write_settings(project.root, server.port)  # type: ignore[attr-defined]
+    folder = project.root / "elsewhere" / "y"
+    shutil.copytree(project.root / "issues" / "x", folder)
+    first = io.StringIO()
+    send_issue(project, str(folder), SendOptions(dry_run=True, progress=first), postman=fast)
+    again = io.StringIO()
+    send_issue(project, str(folder), SendOptions(dry_run=True, progress=again), postman=fast)
+    assert "rendering the screen PDF first" in first.getvalue() and "rendering" not in again.getvalue()
+    yaml = folder / "issue.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("一段文字。", "另一段文字。"), encoding="utf-8")
+    edited = io.StringIO()
+    send_issue(project, str(folder), SendOptions(dry_run=True, progress=edited), postman=fast)
+    assert "rendering the screen PDF first" in edited.getvalue()

@@ -65,11 +65,12 @@ def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path,
     folder = project.issue_folder(issue_id)
     issue = load_issue(folder)
     pdf = pdf_path(project, issue, "screen")
-    if pdf.is_file() and not inputs_changed(project, issue.id, "screen"):
+    # The id as given (an id under issues/ or a path): the fingerprint reads that folder.
+    if pdf.is_file() and not inputs_changed(project, issue_id, "screen"):
         return pdf, []
     print(f"{issue.id}: rendering the screen PDF first (missing or out of date)", file=progress)
     result = build(project, issue_id, Options(profile="screen"))
-    write_stamp(project, issue.id, "screen")
+    write_stamp(project, issue_id, "screen")
     print(result.summary(), file=progress)
     return result.pdf, list(result.report.warnings)
 
@@ -99,7 +100,7 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
     composer = Composer(project, issue, pdf, settings)
     summary = Summary(issue.id, pdf, warnings=warnings + render_warnings)
 
-    if options.test_to:  # one copy, as a member named 测试 would get it; the journal is not touched
+    if options.test_to:  # one copy, as a member without a name would get it; the journal is not touched
         member = Member(options.test_to, "", "", MappingProxyType({"email": options.test_to}), 0)
         summary.members = 1
         _deliver_all(summary, [member], composer, settings, postman(settings), None, progress)
