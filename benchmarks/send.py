@@ -90,7 +90,7 @@ def main() -> int:
                             "from bulletin_press.mail.send import screen_pdf; from bulletin_press.project import Project; "
                             f"screen_pdf(Project(Path({str(ROOT)!r}), build_dir=Path({tmp!r})), {args.issue!r}, sys.stderr)"],
                            check=True, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-            pdf, _ = sending.screen_pdf(project, args.issue, sys.stderr)
+            pdf, _, issue = sending.screen_pdf(project, args.issue, sys.stderr)
             print(f"{args.issue}: PDF {pdf.stat().st_size / 1024:.0f} KB, {args.members} members, loopback server")
 
             memory: list[tuple[int, float]] = []
@@ -112,13 +112,12 @@ def main() -> int:
             assert summary.sent == args.members, summary
 
             # The floor: one prepared message of the same size, sent N times over one connection.
-            from bulletin_press.content.load import load_issue
             from bulletin_press.mail.compose import Composer
             from bulletin_press.mail.members import read_members
             from bulletin_press.mail.settings import load_settings
             settings = load_settings(ROOT)
             first = read_members(members)[0][0]
-            data = Composer(project, load_issue(project.issue_folder(args.issue)), pdf, settings).message(first).as_bytes()
+            data = Composer(project, issue, pdf, settings).message(first).as_bytes()
             t1 = time.perf_counter()
             with smtplib.SMTP("127.0.0.1", int(port)) as smtp:
                 for i in range(args.members):

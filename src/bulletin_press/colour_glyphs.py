@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import io
 
-import weasyprint
 from weasyprint.pdf import fonts as wp_fonts
 from weasyprint.pdf import stream as wp_stream
+
+from .wp_version import require
 
 SUPPORTED = ("70.",)
 INVISIBLE = 3  # PDF text rendering mode: neither fill nor stroke
@@ -119,11 +120,7 @@ def install() -> None:
     """Hook the colour-glyph text layer into WeasyPrint (once per process)."""
     if _installed:
         return
-    if not weasyprint.__version__.startswith(SUPPORTED):
-        raise RuntimeError(
-            f"bulletin_press.colour_glyphs was written for WeasyPrint {', '.join(SUPPORTED)}x, not "
-            f"{weasyprint.__version__}: check pdf/fonts.py (Font.clean) and draw/text.py, then update SUPPORTED"
-        )
+    require("bulletin_press.colour_glyphs", SUPPORTED, "pdf/fonts.py (Font.clean) and draw/text.py")
     for name, (cls, hook) in _HOOKS.items():
         _installed[name] = getattr(cls, name)
         setattr(cls, name, hook)

@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import weasyprint
 from weasyprint import layout as wp_layout
 from weasyprint.css import AnonymousStyle, ComputedStyle
 from weasyprint.css.validation import preprocess_declarations
 from weasyprint.layout import page as wp_page
+
+from .wp_version import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 STYLE_ATTRIBUTE = (3, math.inf, (1, 0, 0))  # the cascade weight of a style="" declaration in WeasyPrint 70
@@ -116,11 +117,8 @@ def install() -> None:
     """Hook the page loop into WeasyPrint (once per process)."""
     if _installed:
         return
-    if not weasyprint.__version__.startswith(SUPPORTED):
-        raise RuntimeError(
-            f"bulletin_press.pagemaker was written for WeasyPrint {', '.join(SUPPORTED)}x, not "
-            f"{weasyprint.__version__}: check layout/__init__.py (layout_document) and layout/page.py "
-            "(make_all_pages, remake_page), then update SUPPORTED")
+    require("bulletin_press.pagemaker", SUPPORTED,
+            "layout/__init__.py (layout_document) and layout/page.py (make_all_pages, remake_page)")
     _installed["make_all_pages"] = wp_layout.make_all_pages
     wp_layout.make_all_pages = _make_all_pages
 

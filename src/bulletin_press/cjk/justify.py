@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import weasyprint
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline as wp_inline
 from weasyprint.text import line_break as wp_line_break
 from weasyprint.text.ffi import pango
+
+from ..wp_version import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 
@@ -90,11 +91,7 @@ def install() -> None:
     """Hook the justification into WeasyPrint (once per process)."""
     if _installed:
         return
-    if not weasyprint.__version__.startswith(SUPPORTED):
-        raise RuntimeError(
-            f"bulletin_press.cjk.justify was written for WeasyPrint {', '.join(SUPPORTED)}x, "
-            f"not {weasyprint.__version__}: check layout/inline.py and text/line_break.py, then update SUPPORTED"
-        )
+    require("bulletin_press.cjk.justify", SUPPORTED, "layout/inline.py and text/line_break.py")
     _installed["count"] = wp_inline.count_expandable_spaces
     _installed["set_text"] = wp_line_break.Layout.set_text
     wp_inline.count_expandable_spaces = _count_expandable_spaces

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
+from ..content.model import Issue
 from ..diagnostics import BuildError, Finding, Pos, relpath
 from ..project import Project
 from . import journal as jr
@@ -55,7 +56,7 @@ def journal_path(project: Project) -> Path:
     return project.build / "mail.sqlite3"
 
 
-def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path, list[Finding]]:
+def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path, list[Finding], Issue]:
     """The screen PDF, rendered first when missing or older than its inputs (render --all's
     fingerprint). A render with errors raises BuildError: such an issue is never sent."""
     from ..batch import inputs_changed, write_stamp
@@ -67,20 +68,18 @@ def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path,
     pdf = pdf_path(project, issue, "screen")
     # The id as given (an id under issues/ or a path): the fingerprint reads that folder.
     if pdf.is_file() and not inputs_changed(project, issue_id, "screen"):
-        return pdf, []
+        return pdf, [], issue
     print(f"{issue.id}: rendering the screen PDF first (missing or out of date)", file=progress)
     result = build(project, issue_id, Options(profile="screen"))
     write_stamp(project, issue_id, "screen")
     print(result.summary(), file=progress)
-    return result.pdf, list(result.report.warnings)
+    return result.pdf, list(result.report.warnings), issue
 
 
 def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptions(), *,
                postman: Callable[[MailSettings], Postman] = Postman) -> Summary:
     """Send an issue to every member not yet sent; see the README's guarantee. Raises BuildError
     (nothing sent) for bad settings, a bad members file or an issue that does not render."""
-    from ..content.load import load_issue
-
     progress = options.progress or sys.stderr
     findings: list[Finding] = []
     settings = _collect(findings, lambda: load_settings(project.root))
@@ -95,8 +94,7 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
             members, warnings = got
     if findings or settings is None:
         raise BuildError(findings)
-    pdf, render_warnings = screen_pdf(project, issue_id, progress)
-    issue = load_issue(project.issue_folder(issue_id))
+    pdf, render_warnings, issue = screen_pdf(project, issue_id, progress)
     composer = Composer(project, issue, pdf, settings)
     summary = Summary(issue.id, pdf, warnings=warnings + render_warnings)
 
