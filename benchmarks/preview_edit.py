@@ -14,14 +14,16 @@ Edits, each saved as editors do (written beside, then renamed over the file), --
 
 Timed: from the write until the server's generation has moved on (its /events stream, as the
 browser waits; /status.json when there is none) and the first changed page's image has been read
-completely from /page/N.png. The changed page is `changed[0]` of /status.json when the server gives
+completely from /page/N.png. That generation may be a first look (`final` false in /status.json:
+the changed page drawn before the others); the benchmark then waits for the whole rendering and
+checks that the page it timed shows what the whole rendering shows there. The changed page is `changed[0]` of /status.json when the server gives
 that list; otherwise it is found once per kind, before the timed edits, by an untimed edit of that
 kind: the first page whose image bytes differ from the previous generation's. After each edit every
 other page image is fetched too (untimed), as the browser does, then 0.3 s pass so saves stay apart.
 Whenever every page is fetched, the pages whose image changed are compared with `changed`.
 
-Memory: VmRSS of the server process after each render with all its page images fetched, reported
-after its 10th and its --renders-th render (the first render and the timed edits count; the renders
+Memory: VmRSS of the server process after each whole rendering with all its page images fetched,
+reported after its 10th and its --renders-th (a first look is part of its save's rendering) (the first render and the timed edits count; the renders
 beyond them are untimed yaml edits), and the peak (VmHWM). --renders 0 skips it.
 
 Prints a table, then one line of JSON (for the note and the README).
@@ -85,7 +87,8 @@ class Server:
     port: int
     stderr: Path
     images: dict[int, bytes] = field(default_factory=dict)  # the newest page images read
-    rss: dict[int, tuple[float, float]] = field(default_factory=dict)  # generation → (VmRSS, VmHWM) MB
+    rss: dict[int, tuple[float, float]] = field(default_factory=dict)  # whole render → (VmRSS, VmHWM) MB
+    renders: int = 0  # whole renderings seen (a first look is not one)
 
     def get(self, path: str, timeout: float = 60) -> bytes:
         try:
@@ -145,13 +148,15 @@ class Server:
             del self.images[n]
         return changed
 
-    def sample_memory(self, generation: int) -> None:
+    def sample_memory(self) -> None:
+        """After each whole rendering, its pages fetched: the server's memory."""
+        self.renders += 1
         fields = {}
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
             if key in ("VmRSS", "VmHWM"):
                 fields[key] = int(value.split()[0]) / 1024
-        self.rss[generation] = (fields["VmRSS"], fields["VmHWM"])
+        self.rss[self.renders] = (fields["VmRSS"], fields["VmHWM"])
 
     def check_alive(self) -> None:
         if self.proc.poll() is not None:
@@ -257,25 +262,41 @@ def save_and_wait(server: Server, edit: Edit, timeout: float) -> tuple[float, di
     return start, s
 
 
-def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) -> tuple[float, int, dict]:
-    """Seconds from the save to the changed page's image read; the page; the new status."""
+def timed_edit(server: Server, edit: Edit, has_changed: bool, timeout: float) -> tuple[float, int, bytes, dict]:
+    """Seconds from the save to the changed page's image read; the page; its image; the new status
+    (a first look, `final` false, when the server shows the changed page before the others)."""
     start, s = save_and_wait(server, edit, timeout)
     page = s["changed"][0] if has_changed and s.get("changed") else edit.page or 1
     png = server.get(f"/page/{page}.png", timeout=max(1.0, start + timeout - time.perf_counter()))
     seconds = time.perf_counter() - start
-    before, server.images[page] = server.images.get(page), png
-    return seconds, page, {**s, "_page_changed": before != png}
+    return seconds, page, png, {**s, "_page_changed": server.images.get(page) != png}
 
 
-def settle(server: Server, s: dict, skip: int | None, notes: list[str], label: str) -> dict:
-    """Fetch every page as the browser does, check `changed`, sample memory, pause; the latest status."""
-    differ = server.fetch_pages(s["pages"], skip)
-    if skip is not None and not s.get("_page_changed", True):
-        differ.remove(skip)
-        notes.append(f"{label}: the timed page {skip} did not change")
-    if "changed" in s and sorted(s["changed"]) != differ:
-        notes.append(f"{label}: server's changed {s['changed']} ≠ pages whose image differs {differ}")
-    server.sample_memory(s["generation"])
+def await_final(server: Server, s: dict, timeout: float) -> dict:
+    """The status once the whole rendering after a first look is shown (`s` itself when it is)."""
+    deadline = time.perf_counter() + timeout
+    while not s.get("final", True):
+        events = server.open_events(s["generation"])
+        s = server.wait_generation(s["generation"], events, deadline, "a first look")
+    return s
+
+
+def settle(server: Server, s: dict, notes: list[str], label: str, timed: tuple[int, bytes, dict] | None = None) -> dict:
+    """Fetch every page as the browser does, check `changed` (the first look's with the final one's),
+    check that a first look showed its page as the whole rendering does, sample memory, pause."""
+    differ = server.fetch_pages(s["pages"])
+    said = set(s.get("changed", []))
+    if timed is not None:
+        page, png, first = timed
+        if not first["_page_changed"]:
+            notes.append(f"{label}: the timed page {page} did not change")
+        if not first.get("final", True):
+            said |= set(first.get("changed", []))
+            if server.images.get(page) != png:
+                notes.append(f"{label}: the first look at page {page} differs from the whole rendering's page")
+    if "changed" in s and sorted(said) != differ:
+        notes.append(f"{label}: server's changed {sorted(said)} ≠ pages whose image differs {differ}")
+    server.sample_memory()
     time.sleep(PAUSE)
     latest = server.status()
     if latest["generation"] != s["generation"]:
@@ -286,11 +307,12 @@ def settle(server: Server, s: dict, skip: int | None, notes: list[str], label: s
 def locate(server: Server, edit: Edit, timeout: float, notes: list[str]) -> None:
     """The page an edit of this kind changes: one untimed edit, the first page whose image differs."""
     start, s = save_and_wait(server, edit, timeout)
+    s = await_final(server, s, timeout)
     differ = server.fetch_pages(s["pages"])
     if not differ:
         raise BenchError(f"the {edit.kind} edit ({edit.what}) changed no page image")
     edit.page = differ[0]
-    server.sample_memory(s["generation"])
+    server.sample_memory()
     time.sleep(PAUSE)
 
 
@@ -319,7 +341,7 @@ def run(args: argparse.Namespace, root: Path, stderr: Path) -> dict:
         first_render = s["seconds"]
         notes: list[str] = []
         server.fetch_pages(s["pages"])
-        server.sample_memory(s["generation"])
+        server.sample_memory()
         has_changed = "changed" in s
         print(f"  first render {first_render:.2f} s, {s['pages']} pages; /status.json "
               f"{'gives' if has_changed else 'has no'} `changed`", flush=True)
@@ -327,29 +349,30 @@ def run(args: argparse.Namespace, root: Path, stderr: Path) -> dict:
         for kind, edit in edits.items():
             if not has_changed:
                 locate(server, edit, args.timeout, notes)
-            times, pages = [], []
+            times, pages, looks = [], [], 0
             for n in range(args.edits):
-                seconds, page, s = timed_edit(server, edit, has_changed, args.timeout)
+                seconds, page, png, first = timed_edit(server, edit, has_changed, args.timeout)
                 times.append(round(seconds, 3))
                 pages.append(page)
-                settle(server, s, page, notes, f"{kind} edit {n + 1}")
-            results[kind] = {"what": edit.what, "pages": pages, "times": times,
+                looks += not first.get("final", True)
+                settle(server, await_final(server, first, args.timeout), notes, f"{kind} edit {n + 1}", (page, png, first))
+            results[kind] = {"what": edit.what, "pages": pages, "times": times, "first_looks": looks,
                              "median": round(statistics.median(times), 3), "worst": round(max(times), 3)}
             print(f"  {kind}: {edit.what}: " + " ".join(f"{t:.2f}" for t in times), flush=True)
         memory = None
         if args.renders:
-            generation = server.status()["generation"]
-            while generation < args.renders:
-                since = generation
+            while server.renders < args.renders:
+                since = server.status()["generation"]
                 events = server.open_events(since)
                 memory_edit.save()
                 s = server.wait_generation(since, events, time.perf_counter() + args.timeout,
                                            f"{args.timeout:.0f} s of a yaml edit for memory")
                 if s.get("error"):
                     raise BenchError(f"a yaml edit made a build error:\n{s['error']}")
-                generation = settle(server, s, None, notes, f"render {s['generation']}")["generation"]
-                if s["generation"] % 10 == 0:
-                    print(f"  render {s['generation']}: VmRSS {mb(server.rss[s['generation']][0])} MB", flush=True)
+                s = await_final(server, s, args.timeout)
+                settle(server, s, notes, f"render {server.renders + 1}")
+                if server.renders % 10 == 0:
+                    print(f"  render {server.renders}: VmRSS {mb(server.rss[server.renders][0])} MB", flush=True)
             (rss10, _), (rss_n, _) = sample_at(server.rss, 10), sample_at(server.rss, args.renders)
             memory = {"renders": args.renders, "rss_10": round(rss10), "rss_n": round(rss_n),
                       "growth": round(rss_n - rss10), "peak_hwm": round(max(h for _, h in server.rss.values())),

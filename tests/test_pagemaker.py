@@ -86,3 +86,38 @@ def test_other_weasyprint_versions_are_refused(monkeypatch: pytest.MonkeyPatch) 
         pagemaker.install()
     monkeypatch.undo()
     pagemaker.install()
+
+
+class Stopper:
+    """Ends the document after page 2 (as the preview's first look does)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def begin(self, root_box: Any) -> None:
+        pass
+
+    def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
+        self.calls.append(index)
+        return pagemaker.STOP if index == 1 else None
+
+
+def test_a_fixer_can_end_the_document_early() -> None:
+    fixer = Stopper()
+    document = _render(fixer)
+    assert fixer.calls == [0, 1]  # the third page is never made, not even in a second round
+    assert [_texts(p._page_box).strip() for p in document.pages] == ["first", "second"]
+    assert len(document.write_pdf()) > 0  # the two pages are a document of their own
+
+
+def test_a_layout_is_abandoned_between_pages() -> None:
+    fixer = Recorder()
+    asked: list[int] = []
+
+    def newer_save() -> bool:
+        asked.append(len(fixer.calls))
+        return len(fixer.calls) == 1
+
+    with pagemaker.abandoning(newer_save), pytest.raises(pagemaker.Abandoned):
+        _render(fixer)
+    assert asked == [0, 1] and fixer.calls == [(0, False)]

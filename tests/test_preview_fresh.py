@@ -1,5 +1,6 @@
 """A preview after an edit shows what a fresh render of the same files shows: text and page images,
-the changed pages named and the others' images kept."""
+the changed pages named and the others' images kept; its first look at the changed page shows
+that page as the whole rendering does."""
 
 from __future__ import annotations
 
@@ -93,14 +94,28 @@ def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None
     assert before is not None and not previewer.state.error
     for number in range(1, previewer.state.pages + 1):  # the browser has seen every page
         previewer.page_png(number)
+    looks: list[tuple[list[int], bytes]] = []
+    show_look = previewer._show_look
+
+    def spy(look, start):  # noqa: ANN001 - what the browser is told and shown at the first look
+        show_look(look, start)
+        assert not previewer.state.final
+        looks.append((list(previewer.state.changed_pages), previewer.page_png(look.number)))
+
+    previewer._show_look = spy
     edit(project)
     previewer.render()
+    assert previewer.state.final
     shown = previewer.state.pdf
     assert shown is not None and not previewer.state.error
     assert page_images(shown) != page_images(before)  # the edit is seen at all
     # The pages said to have changed are exactly those whose pixels changed; the others keep their image.
     old, new = page_images(before), page_images(shown)
-    assert previewer.state.changed_pages == [n for n in range(1, len(new) + 1) if n > len(old) or old[n - 1] != new[n - 1]]
+    assert len(looks) == 1  # the changed page was shown first, before the whole rendering
+    said = set(previewer.state.changed_pages) | set(looks[0][0])
+    assert sorted(said) == [n for n in range(1, len(new) + 1) if n > len(old) or old[n - 1] != new[n - 1]]
+    assert looks[0][0][0] == min(said)  # the first changed page, ...
+    assert looks[0][1] == previewer.page_png(looks[0][0][0])  # ... as the whole rendering shows it
     expected = fresh(project, tmp_path)
     assert page_texts(shown) == page_texts(expected)
     assert page_images(shown) == page_images(expected)

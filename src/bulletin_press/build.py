@@ -6,13 +6,14 @@ import dataclasses
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, holes, pagesig, photos, preflight, reading_order, relayout, render, verify
+from . import __version__, assets, holes, pagemaker, pagesig, photos, preflight, reading_order, relayout, render, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -20,9 +21,9 @@ from .content.model import Issue
 from .fill import PageFill, page_fill
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
-from .profiles import make_profile
+from .profiles import Profile, make_profile
 from .project import Project
-from .templates import environment, find_layout
+from .templates import Layout, environment, find_layout
 
 if TYPE_CHECKING:  # WeasyPrint is imported by render.py, lazily for --help
     import weasyprint
@@ -55,6 +56,9 @@ class Result:
     hints: relayout.Hints = field(default_factory=dict)  # what the passes asked of blocks (a deferred photo …)
     pages_made: int = 0  # pages laid out in all, a page made again after a photo moved included (holes.py)
     signatures: tuple[str, ...] = ()  # preview: what each page draws (pagesig.py), to know which pages changed
+    fingerprints: tuple[str, ...] = ()  # preview: each page's boxes (pagesig.fingerprint), for the next first look
+    layout_hints: relayout.Hints = field(default_factory=dict)  # the hints of the relayout passes alone
+    moves: dict = field(default_factory=dict)  # what the no-holes pass did to photos (block id → settings)
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -74,14 +78,50 @@ def pdf_path(project: Project, issue: Issue, profile: str) -> Path:
     return project.build / issue.id / safe_filename(f"{issue.publication.name}-{edition}-{profile}.pdf")
 
 
-def build(project: Project, issue_id: str, options: Options = Options()) -> Result:
-    """Render one issue to build/<id>/<name>.pdf; raise BuildError with every finding on failure."""
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
+@dataclass
+class Setup:
+    """An issue ready to lay out: its content, fonts, layout and profile, its photos checked."""
 
-    def lap(stage: str) -> None:
-        timings[stage] = time.perf_counter() - t0 - sum(timings.values())
+    project: Project
+    issue: Issue
+    layout: Layout
+    profile: Profile
+    report: Report
+    assets: dict
+    fonts_css: str
+    title: str
+    out_path: Path
+    pdf_options: dict
 
+    @property
+    def folder(self) -> Path:
+        return Path(self.issue.folder)
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders the layout may load files from (render.SandboxFetcher)."""
+        return (self.folder, self.project.layouts, self.project.fonts)
+
+    @property
+    def cache(self) -> Path:
+        return self.project.build / "cache"
+
+    def html(self, hints: relayout.Hints) -> str:
+        """The issue's HTML through the layout's templates, with what earlier layouts asked of blocks."""
+        template = environment(self.layout, self.cache).get_template("issue.html")
+        return template.render(
+            issue=self.issue, title=self.title, assets=self.assets, fonts_css=Markup(self.fonts_css),
+            generator=f"bulletin-press {__version__}", stylesheets=[s.resolve().as_uri() for s in self.layout.stylesheets],
+            profile_css=Markup(self.profile.css()), hints=hints,
+        )
+
+    def lay_out(self, html: str, fixer: pagemaker.Fixer | None) -> weasyprint.Document:
+        return render.layout(html, self.folder, self.roots, self.report, justify=self.layout.typography.justify,
+                             fixer=fixer, **self.pdf_options)
+
+
+def prepare(project: Project, issue_id: str, options: Options = Options(), checks: bool = True) -> Setup:
+    """Load the issue and everything it is set with; `checks`: the preflight of its text too."""
     report = Report()
     folder = project.issue_folder(issue_id)
     issue = load_issue(folder)
@@ -93,37 +133,47 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     profile = make_profile(options.profile or layout.default_profile, layout.profiles, issue.pos)
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
-    lap("load")
     found = assets.gather(issue, report, cache)
-    report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
-    lap("gather")
-
-    env = environment(layout, cache)
+    if checks:
+        report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
-    title = f"{issue.publication.name} {edition}{cumulative}"
-    out_path = pdf_path(project, issue, profile.name)
+    return Setup(project, issue, layout, profile, report, found, fonts.css(),
+                 f"{issue.publication.name} {edition}{cumulative}", pdf_path(project, issue, profile.name),
+                 profile.pdf_options(folder / "issue.yaml"))  # the variant's defaults apply from layout on
+
+
+def build(project: Project, issue_id: str, options: Options = Options(),
+          abandon: Callable[[], bool] | None = None) -> Result:
+    """Render one issue to build/<id>/<name>.pdf; raise BuildError with every finding on failure.
+    `abandon` is asked between pages; when it says so, the layout stops with pagemaker.Abandoned."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        timings[stage] = time.perf_counter() - t0 - sum(timings.values())
+
+    setup = prepare(project, issue_id, options)
+    issue, layout, profile, report, found = setup.issue, setup.layout, setup.profile, setup.report, setup.assets
+    folder, cache, pdf_options, out_path = setup.folder, setup.cache, setup.pdf_options, setup.out_path
+    lap("gather")
     html_path = out_path.with_suffix(".html") if options.html else None
-    roots = (folder, project.layouts, project.fonts)
-    pdf_options = profile.pdf_options(folder / "issue.yaml")  # the variant's defaults apply from layout on
-    template = env.get_template("issue.html")
     html = ""
     fixer: holes.Fixer | None = None
     pages_made = 0
 
     def lay_out(hints: relayout.Hints) -> weasyprint.Document:
         nonlocal html, fixer, pages_made
-        html = template.render(
-            issue=issue, title=title, assets=found, fonts_css=Markup(fonts.css()), generator=f"bulletin-press {__version__}",
-            stylesheets=[s.resolve().as_uri() for s in layout.stylesheets], profile_css=Markup(profile.css()), hints=hints,
-        )
+        html = setup.html(hints)
         fixer = holes.Fixer() if holes.ACTIVE else None  # no holes: photos move while the pages are made
-        document = render.layout(html, folder, roots, report, justify=layout.typography.justify, fixer=fixer, **pdf_options)
+        document = setup.lay_out(html, fixer)
         pages_made += fixer.pages_made if fixer else len(document.pages)
         return document
 
     # A pass may split a table group where the previous layout broke a page inside it.
-    document, hints, passes = relayout.settle(lay_out)
+    with pagemaker.abandoning(abandon):
+        document, hints, passes = relayout.settle(lay_out)
+    layout_hints, moves = hints, dict(fixer.moves) if fixer else {}
     moved = fixer.reading_moves() if fixer else []
     if fixer and fixer.moves:
         hints = {**hints, **{k: {**hints.get(k, {}), **v} for k, v in fixer.moves.items()}}
@@ -163,5 +213,6 @@ def build(project: Project, issue_id: str, options: Options = Options()) -> Resu
     if options.dry_run:
         target.unlink()
     lap("write")
+    fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures))
+                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves)

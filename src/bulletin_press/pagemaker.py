@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,6 +29,11 @@ from .wp_version import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 STYLE_ATTRIBUTE = (3, math.inf, (1, 0, 0))  # the cascade weight of a style="" declaration in WeasyPrint 70
+STOP = -1  # what a fixer returns to end the document after the page just made (the preview's first look)
+
+
+class Abandoned(Exception):
+    """The layout was given up between two pages: what it was for is out of date (a newer save)."""
 
 
 class Fixer(Protocol):
@@ -38,10 +43,12 @@ class Fixer(Protocol):
     def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
         """Page `index` was just made (`pages` holds it and those before it; `page_maker[index + 1][0]`
         is where the next starts; `ended`: it is the last). Returns the index of the page to make
-        again from, after changing the box tree past that page's start, or None to go on."""
+        again from, after changing the box tree past that page's start, None to go on, or STOP to
+        end the document with this page."""
 
 
 _fixer: contextvars.ContextVar[Fixer | None] = contextvars.ContextVar("bulletin_press_fixer", default=None)
+_abandon: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("bulletin_press_abandon", default=None)
 _installed: dict[str, Any] = {}
 
 
@@ -76,7 +83,10 @@ def _make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) ->
     made: list[Any] = []
     before: list[_Before] = []
     index = 0
+    abandon = _abandon.get()
     while True:
+        if abandon is not None and abandon():
+            raise Abandoned(f"layout given up before page {index + 1}")
         del before[index:]
         before.append(_Before.of(context))
         remake_state = context.page_maker[index][-1]
@@ -86,6 +96,10 @@ def _make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) ->
         made.append(page)
         ended = resume_at is None and not context.reported_footnotes
         again = fixer.made(index, made, context.page_maker, ended)
+        if again == STOP:  # the pages so far are the document: no page after this one
+            if not ended:
+                context.page_maker[index + 1][-1]["content_changed"] = False
+            ended, again = True, None
         if again is not None:
             if not 0 <= again <= index:
                 raise ValueError(f"a fixer may make a page again from one already made, not {again} after {index}")
@@ -101,6 +115,16 @@ def _make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) ->
             context.reported_footnotes.clear()
             break
     yield from made
+
+
+@contextlib.contextmanager
+def abandoning(test: Callable[[], bool] | None) -> Iterator[None]:
+    """Within this block, a layout asks `test()` before each page and raises Abandoned when it is true."""
+    token = _abandon.set(test)
+    try:
+        yield
+    finally:
+        _abandon.reset(token)
 
 
 @contextlib.contextmanager

@@ -83,3 +83,45 @@ def _serialised(obj: Any, resolve: Callable[[Any], Any]) -> bytes:
     if isinstance(obj, pydyf.Stream):
         return b"\n".join(pydyf._to_bytes(item) for item in obj.stream)  # noqa: SLF001
     return pydyf._to_bytes(obj)  # noqa: SLF001
+
+
+# What a box's drawing shows beyond its place and text: the properties a stylesheet edit most often changes.
+DRAWN = ("color", "background_color", "border_top_color", "border_right_color", "border_bottom_color",
+         "border_left_color", "opacity", "visibility", "text_decoration_line", "text_decoration_color")
+
+
+def fingerprint(page_box: Any) -> str:
+    """A digest of a laid-out page's boxes (not its margin boxes): their kinds, places, sizes, texts,
+    colours and photo files. Known before any PDF is written, so the preview can tell which page an
+    edit changed first; a hint only — the signature of the written page is what decides."""
+    from weasyprint.formatting_structure import boxes
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{page_box.width} {page_box.height}".encode())
+    root = page_box.children[0] if page_box.children else None
+    if not isinstance(root, boxes.ParentBox):
+        return h.hexdigest()
+    for box in root.descendants(placeholders=True):
+        style = box.style
+        parts = [type(box).__name__, box.element_tag, box.position_x, box.position_y, box.width, box.height,
+                 *(style[name] for name in DRAWN)]
+        if isinstance(box, boxes.TextBox):
+            parts.append(box.text)
+        elif isinstance(box, boxes.ReplacedBox) and box.element is not None:
+            parts.append(_file_version(box.style.base_url, box.element.get("src") or ""))
+        h.update(repr(parts).encode())
+    return h.hexdigest()
+
+
+def _file_version(base: str | None, src: str) -> tuple[str, int, int]:
+    """A local file's URL with its size and modification time: a photo saved over keeps its name."""
+    import os
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    url = urljoin(base or "", src)
+    parts = urlsplit(url)
+    try:
+        stat = os.stat(unquote(parts.path)) if parts.scheme in ("", "file") else None
+    except OSError:
+        stat = None
+    return url, stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0

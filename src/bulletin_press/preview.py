@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 import pypdfium2
 import watchfiles
 
+from . import quicklook
 from .build import Options, build
 from .diagnostics import BuildError
+from .pagemaker import Abandoned
 from .project import Project
 
 PAGE_DPI = 110  # page images: sharp enough to read body text on a laptop screen
@@ -37,6 +39,7 @@ class State:
     signatures: tuple[str, ...] = ()  # what each page draws (pagesig.py)
     changed_pages: list[int] = field(default_factory=list)  # pages whose image differs from the last generation's
     images: dict[str, bytes] = field(default_factory=dict)  # page images by signature: kept while a page shows it
+    final: bool = True  # False: a first look (quicklook.py) — the changed page is new, the whole render still to come
     changed: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -49,17 +52,35 @@ class Previewer:
         self.folder = project.issue_folder(issue_id)
         self.state = State()
         self.lock = threading.Lock()
+        self.memory: quicklook.Memory | None = None  # what the last whole render leaves for a first look
+        self.dirty = threading.Event()  # a save not yet rendered: set by the watcher, cleared by the renderer
 
     def render(self) -> None:
+        """Show the first page the save changed as soon as it is drawn (a first look), then every page
+        once the whole issue is rendered; a newer save abandons the rendering (`dirty`)."""
         start = time.perf_counter()
+        if self.memory is not None and not self.state.error:
+            try:
+                look = quicklook.first_look(self.project, self.issue_id, self.memory, abandon=self.dirty.is_set)
+            except Abandoned:
+                return
+            except Exception:  # noqa: BLE001 - only a guess: the whole render reports any error
+                look = None
+            if look is not None:
+                self._show_look(look, start)
+            give_back_memory()  # the look's layout, before the whole one
         pdf = error = None
         warnings: list[str] = []
         pages = 0
         signatures: tuple[str, ...] = ()
         try:
-            result = build(self.project, self.issue_id, Options(profile="screen", preview=True))
+            result = build(self.project, self.issue_id, Options(profile="screen", preview=True), abandon=self.dirty.is_set)
             pdf, pages, signatures = result.pdf.read_bytes(), result.pages, result.signatures
             warnings = [str(f) for f in result.report.warnings]
+            self.memory = quicklook.Memory.of(result)
+        except Abandoned:
+            give_back_memory()
+            return
         except BuildError as e:
             error = "\n".join(map(str, e.findings))
         except Exception as e:  # noqa: BLE001 - a template or CSS mistake must not stop the server
@@ -68,7 +89,7 @@ class Previewer:
             s = self.state
             s.generation += 1
             s.seconds = time.perf_counter() - start
-            s.error, s.warnings = error or "", warnings
+            s.error, s.warnings, s.final = error or "", warnings, True
             if pdf is not None:
                 # A page that draws what it drew keeps its image: only the changed pages are drawn again.
                 old = s.signatures
@@ -81,13 +102,34 @@ class Previewer:
             s.changed.notify_all()
         give_back_memory()
 
+    def _show_look(self, look: quicklook.Look, start: float) -> None:
+        """A generation that changes only the first look's page (its image drawn before it is shown)."""
+        png = rasterise(look.pdf, 1)
+        with self.state.changed, self.lock:
+            s = self.state
+            s.generation += 1
+            s.seconds = time.perf_counter() - start
+            s.final = False
+            s.signatures = s.signatures[:look.number - 1] + (look.signature,) + s.signatures[look.number:]
+            s.pages = max(s.pages, look.number)
+            s.images[look.signature] = png
+            s.changed_pages = [look.number]
+            s.changed.notify_all()
+
     def watched(self) -> list[Path]:
         return [self.folder, self.project.layouts, self.project.fonts]
 
     def watch(self, stop: threading.Event) -> None:
-        """Re-render after each burst of saves (YAML, photos, any layout or font file)."""
+        """Mark each burst of saves (YAML, photos, any layout or font file) for the renderer."""
         for _ in watchfiles.watch(*self.watched(), stop_event=stop, debounce=50, step=20):
-            self.render()
+            self.dirty.set()
+
+    def keep_rendering(self, stop: threading.Event) -> None:
+        """Render whenever a save is waiting; a save made while rendering abandons that rendering."""
+        while not stop.is_set():
+            if self.dirty.wait(timeout=0.2):
+                self.dirty.clear()
+                self.render()
 
     def signature(self, number: int) -> str | None:
         s = self.state
@@ -101,17 +143,22 @@ class Previewer:
             signature = s.signatures[number - 1]
             if signature in s.images:
                 return s.images[signature]
-            doc = pypdfium2.PdfDocument(s.pdf)
-            try:
-                bitmap = doc[number - 1].render(scale=PAGE_DPI / 72)
-                image = bitmap.to_pil()
-            finally:
-                doc.close()
-            from io import BytesIO
-            buf = BytesIO()
-            image.save(buf, "PNG", optimize=False, compress_level=1)
-            s.images[signature] = buf.getvalue()
+            s.images[signature] = rasterise(s.pdf, number)
             return s.images[signature]
+
+
+def rasterise(pdf: bytes, number: int) -> bytes:
+    """Page `number` of a PDF as the PNG the browser is sent."""
+    from io import BytesIO
+
+    doc = pypdfium2.PdfDocument(pdf)
+    try:
+        image = doc[number - 1].render(scale=PAGE_DPI / 72).to_pil()
+    finally:
+        doc.close()
+    buf = BytesIO()
+    image.save(buf, "PNG", optimize=False, compress_level=1)
+    return buf.getvalue()
 
 
 def give_back_memory() -> None:
@@ -155,7 +202,7 @@ main img {{ width: 420px; background: white; box-shadow: 0 2px 8px #0008; }}
 ul {{ margin: 4px 0; color: #fc6; }}
 </style></head><body>
 <header id="status" data-generation="{s.generation}">{html.escape(previewer.issue_id)} —
-{s.pages} pages, rendered in {s.seconds:.2f} s (generation {s.generation}){'; the last edit has an error' if s.error else ''}
+{s.pages} pages, {'rendered' if s.final else f'page {s.changed_pages[0]} drawn first'} in {s.seconds:.2f} s (generation {s.generation}){'' if s.final else '; the other pages follow'}{'; the last edit has an error' if s.error else ''}
 <ul>{warnings}</ul></header>
 {error}<main>{pages}</main>
 <script>
@@ -176,7 +223,7 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
             elif path == "/status.json":
                 s = previewer.state
                 body = {"generation": s.generation, "pages": s.pages, "seconds": s.seconds, "error": s.error,
-                        "changed": s.changed_pages}
+                        "changed": s.changed_pages, "final": s.final}
                 self._send(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
             elif path.startswith("/page/") and path.endswith(".png"):
                 png = previewer.page_png(int(path[6:-4])) if path[6:-4].isdigit() else None
@@ -236,6 +283,7 @@ def serve(project: Project, issue_id: str, port: int = 8765) -> int:
     watcher = threading.Thread(target=previewer.watch, args=(stop,), daemon=True)
     watcher.start()
     previewer.render()
+    threading.Thread(target=previewer.keep_rendering, args=(stop,), daemon=True).start()
     print(f"preview: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -1,0 +1,48 @@
+"""The preview's first look: the first page an edit changed, drawn alone, as the whole rendering draws it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from bulletin_press import quicklook
+from bulletin_press.build import Options, build
+from bulletin_press.project import Project
+
+from .conftest import HEADER, make_project
+from .test_preview_fresh import BODY as FRESH_BODY, PARA, page_texts as texts
+
+# The preview test's issue, its second article three long paragraphs and a last line longer: three pages.
+BODY = FRESH_BODY.rstrip("\n") + """
+          - {long}
+          - {long}
+          - {long}
+          - 最后一段：志愿者在冬季完成了全部样线的调查。
+"""
+
+
+def whole(project: Project) -> tuple[quicklook.Memory, list[str], tuple[str, ...]]:
+    result = build(project, "x", Options(profile="screen", preview=True))
+    memory = quicklook.Memory.of(result)
+    assert memory is not None
+    return memory, texts(result.pdf.read_bytes()), result.signatures
+
+
+def test_the_first_look_is_the_page_the_edit_changed(tmp_path: Path) -> None:
+    project = make_project(tmp_path, HEADER + BODY.replace("{para}", PARA).replace("{long}", PARA * 3))
+    (project.root / "issues" / "x" / "photos").mkdir()
+    Image.new("RGB", (1600, 1000), (40, 120, 80)).save(project.root / "issues" / "x" / "photos" / "a.jpg")
+    memory, before, _ = whole(project)
+    assert len(before) >= 3
+    assert quicklook.first_look(project, "x", memory) is None  # nothing saved: nothing to look at
+
+    path = project.root / "issues" / "x" / "issue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("全部样线", "全部十条样线"), encoding="utf-8")
+    look = quicklook.first_look(project, "x", memory)
+    _, after, signatures = whole(project)
+    assert look is not None
+    page = next(n for n, text in enumerate(after, 1) if "十条样线" in text)
+    assert page > 1 and look.number == page  # the pages before it were laid out, not shown
+    assert texts(look.pdf) == [after[page - 1]]
+    assert look.signature == signatures[page - 1]  # drawn as the whole rendering draws it
