@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import bisect
 import hashlib
 import json
 import os
@@ -45,19 +46,33 @@ def remember(cache: Path | None, kind: str, path: Path, compute: Callable[[], An
     return value
 
 
-def remember_codepoints(cache: Path | None, path: Path, index: int, compute: Callable[[], frozenset[int]]) -> frozenset[int]:
-    """A font's character map, as a flat binary file: 65 000 code points load in a few ms."""
+class Codepoints:
+    """A font's code points as a sorted array: loaded without building a set, looked up by bisection."""
+
+    def __init__(self, data: array.array) -> None:
+        self.data = data
+
+    def __contains__(self, codepoint: object) -> bool:
+        at = bisect.bisect_left(self.data, codepoint)  # type: ignore[call-overload]
+        return at < len(self.data) and self.data[at] == codepoint
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def remember_codepoints(cache: Path | None, path: Path, index: int, compute: Callable[[], frozenset[int]]) -> Codepoints:
+    """A font's character map, as a flat binary file: 65 000 code points load in well under a millisecond."""
     if cache is None:
-        return compute()
+        return Codepoints(array.array("I", sorted(compute())))
     name = _key(path, str(index))
     target = cache / f"cmap-{hashlib.sha1(name.encode()).hexdigest()[:20]}.bin"
     if target.is_file():
         data = array.array("I")
         data.frombytes(target.read_bytes())
-        return frozenset(data)
-    codepoints = compute()
+        return Codepoints(data)
+    data = array.array("I", sorted(compute()))
     cache.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    tmp.write_bytes(array.array("I", sorted(codepoints)).tobytes())
+    tmp.write_bytes(data.tobytes())
     tmp.replace(target)
-    return codepoints
+    return Codepoints(data)

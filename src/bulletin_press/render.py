@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from . import colour_glyphs, pagemaker
+from . import colour_glyphs, linememo, pagemaker
 from .cjk import justify as cjk_justify
 from .diagnostics import Pos, Report, relpath
 
@@ -75,7 +75,7 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
         if fixer is None:
             return doc.render(font_config=_FONT_CONFIG, **options)
         pagemaker.install()
-        with pagemaker.fixing(fixer):
+        with pagemaker.fixing(fixer), linememo.remembering():  # pages made again break no line twice
             return doc.render(font_config=_FONT_CONFIG, **options)
 
 

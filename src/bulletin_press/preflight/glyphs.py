@@ -30,25 +30,26 @@ def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path |
     cmaps = {face: remember_codepoints(cache, Path(face.file), face.index, lambda f=face: _cmap(f.file, f.index))
              for faces in fonts.roles.values() for face in faces}
     fallback_faces = [face for role in fonts.fallbacks for face in fonts.roles[role]]
-    findings: list[Finding] = []
-    reported: set[tuple[str, str]] = set()
+    first: dict[tuple[str, str], Value] = {}  # each character of each language group, where it first appears
     for text, owner, lang in _texts(issue, ""):
-        faces = [face for role in fonts.house(lang) for face in fonts.roles[role]]
         for ch in plain_text(text, settings):
-            if (ch, lang) in reported or ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"):
-                continue  # joiners and spaces draw nothing
-            lacking = [face for face in faces if ord(ch) not in cmaps[face]]
-            if not lacking or any(ord(ch) in cmaps[face] for face in fallback_faces):
-                continue
-            reported.add((ch, lang))
-            fallback = _fallback(ch)
-            where = ", ".join(sorted({f"{f.family} {f.weight}" for f in lacking}))
-            if fallback:
-                findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is not in {where}; "
-                                                   f"it will be drawn in {fallback} — expected house fonts only", "warning"))
-            else:
-                findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is in no installed font and would print as a "
-                                                   f"blank box; expected a character the house fonts have — replace it"))
+            first.setdefault((ch, lang), owner)
+    findings: list[Finding] = []
+    for (ch, lang), owner in first.items():
+        if ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"):
+            continue  # joiners and spaces draw nothing
+        faces = [face for role in fonts.house(lang) for face in fonts.roles[role]]
+        lacking = [face for face in faces if ord(ch) not in cmaps[face]]
+        if not lacking or any(ord(ch) in cmaps[face] for face in fallback_faces):
+            continue
+        fallback = _fallback(ch)
+        where = ", ".join(sorted({f"{f.family} {f.weight}" for f in lacking}))
+        if fallback:
+            findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is not in {where}; "
+                                               f"it will be drawn in {fallback} — expected house fonts only", "warning"))
+        else:
+            findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is in no installed font and would print as a "
+                                               f"blank box; expected a character the house fonts have — replace it"))
     return findings
 
 
