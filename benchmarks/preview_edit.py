@@ -281,19 +281,21 @@ def await_final(server: Server, s: dict, timeout: float) -> dict:
     return s
 
 
-def settle(server: Server, s: dict, notes: list[str], label: str, timed: tuple[int, bytes, dict] | None = None) -> dict:
-    """Fetch every page as the browser does, check `changed` (the first look's with the final one's),
-    check that a first look showed its page as the whole rendering does, sample memory, pause."""
+def settle(server: Server, s: dict, notes: list[str], label: str, first: dict | None = None,
+           timed: tuple[int, bytes] | None = None) -> dict:
+    """Fetch every page as the browser does, check `changed` (with the first look's, `first`, when the
+    save had one), check that the timed page shows what the whole rendering shows there, sample
+    memory, pause; the latest status."""
     differ = server.fetch_pages(s["pages"])
     said = set(s.get("changed", []))
+    if first is not None and not first.get("final", True):
+        said |= set(first.get("changed", []))
     if timed is not None:
-        page, png, first = timed
-        if not first["_page_changed"]:
+        page, png = timed
+        if not first or not first["_page_changed"]:
             notes.append(f"{label}: the timed page {page} did not change")
-        if not first.get("final", True):
-            said |= set(first.get("changed", []))
-            if server.images.get(page) != png:
-                notes.append(f"{label}: the first look at page {page} differs from the whole rendering's page")
+        elif not first.get("final", True) and server.images.get(page) != png:
+            notes.append(f"{label}: the first look at page {page} differs from the whole rendering's page")
     if "changed" in s and sorted(said) != differ:
         notes.append(f"{label}: server's changed {sorted(said)} ≠ pages whose image differs {differ}")
     server.sample_memory()
@@ -355,7 +357,7 @@ def run(args: argparse.Namespace, root: Path, stderr: Path) -> dict:
                 times.append(round(seconds, 3))
                 pages.append(page)
                 looks += not first.get("final", True)
-                settle(server, await_final(server, first, args.timeout), notes, f"{kind} edit {n + 1}", (page, png, first))
+                settle(server, await_final(server, first, args.timeout), notes, f"{kind} edit {n + 1}", first, (page, png))
             results[kind] = {"what": edit.what, "pages": pages, "times": times, "first_looks": looks,
                              "median": round(statistics.median(times), 3), "worst": round(max(times), 3)}
             print(f"  {kind}: {edit.what}: " + " ".join(f"{t:.2f}" for t in times), flush=True)
@@ -369,8 +371,7 @@ def run(args: argparse.Namespace, root: Path, stderr: Path) -> dict:
                                            f"{args.timeout:.0f} s of a yaml edit for memory")
                 if s.get("error"):
                     raise BenchError(f"a yaml edit made a build error:\n{s['error']}")
-                s = await_final(server, s, args.timeout)
-                settle(server, s, notes, f"render {server.renders + 1}")
+                settle(server, await_final(server, s, args.timeout), notes, f"render {server.renders + 1}", s)
                 if server.renders % 10 == 0:
                     print(f"  render {server.renders}: VmRSS {mb(server.rss[server.renders][0])} MB", flush=True)
             (rss10, _), (rss_n, _) = sample_at(server.rss, 10), sample_at(server.rss, args.renders)

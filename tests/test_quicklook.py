@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PIL import Image
 
-from bulletin_press import quicklook
+from bulletin_press import holes, quicklook
 from bulletin_press.build import Options, build
 from bulletin_press.project import Project
 
@@ -46,3 +47,29 @@ def test_the_first_look_is_the_page_the_edit_changed(tmp_path: Path) -> None:
     assert page > 1 and look.number == page  # the pages before it were laid out, not shown
     assert texts(look.pdf) == [after[page - 1]]
     assert look.signature == signatures[page - 1]  # drawn as the whole rendering draws it
+
+
+def test_a_photo_keeps_its_place_when_a_line_above_it_gives_it_another_id(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Block ids are places in the YAML: the last render's photo settings follow the photo itself."""
+    project = make_project(tmp_path, HEADER + BODY.replace("{para}", PARA).replace("{long}", PARA))
+    (project.root / "issues" / "x" / "photos").mkdir()
+    Image.new("RGB", (1600, 1000), (40, 120, 80)).save(project.root / "issues" / "x" / "photos" / "a.jpg")
+    memory, _, _ = whole(project)
+    seen: list[tuple[dict[str, str], dict]] = []
+    begin = quicklook.Replay.begin
+
+    def spy(self, root_box):  # noqa: ANN001
+        begin(self, root_box)
+        seen.append(({e.get("data-block"): holes.anchor_key(e) for e in self.bodies}, dict(self.moves)))
+
+    monkeypatch.setattr(quicklook.Replay, "begin", spy)
+    quicklook.first_look(project, "x", memory)
+    (old, key), = seen[0][0].items()
+    path = project.root / "issues" / "x" / "issue.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("          - type: photo", "          - 新加的一句。\n          - type: photo", 1), encoding="utf-8")
+    moved = dataclasses.replace(memory, moves={old: {"scale": 0.9}}, keys={old: key})
+    quicklook.first_look(project, "x", moved)
+    (new, new_key), = seen[1][0].items()
+    assert new != old and new_key == key
+    assert seen[1][1] == {new: {"scale": 0.9}}

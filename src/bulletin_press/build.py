@@ -59,6 +59,7 @@ class Result:
     fingerprints: tuple[str, ...] = ()  # preview: each page's boxes (pagesig.fingerprint), for the next first look
     layout_hints: relayout.Hints = field(default_factory=dict)  # the hints of the relayout passes alone
     moves: dict = field(default_factory=dict)  # what the no-holes pass did to photos (block id → settings)
+    moved_keys: dict = field(default_factory=dict)  # block id → holes.anchor_key of each photo in `moves`
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -174,6 +175,7 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     with pagemaker.abandoning(abandon):
         document, hints, passes = relayout.settle(lay_out)
     layout_hints, moves = hints, dict(fixer.moves) if fixer else {}
+    moved_keys = {e.get("data-block"): holes.anchor_key(e) for e in fixer.bodies if e.get("data-block") in moves} if fixer else {}
     moved = fixer.reading_moves() if fixer else []
     if fixer and fixer.moves:
         hints = {**hints, **{k: {**hints.get(k, {}), **v} for k, v in fixer.moves.items()}}
@@ -215,4 +217,5 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     lap("write")
     fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves)
+                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves,
+                  moved_keys)

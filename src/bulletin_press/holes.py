@@ -31,6 +31,13 @@ def anchor(block: Any, html: str) -> Markup:
     return Markup(f'<div class="{ANCHOR_CLASS}" data-block="{escape(relayout.block_id(block))}">\n{html}\n</div>')
 
 
+def anchor_key(element: Any) -> str:
+    """What a photo's frame shows (its files and captions): the same across renders when a line
+    added above it gives its block another id."""
+    srcs = " ".join(e.get("src") or "" for e in element.iter("img"))
+    return f"{srcs}|{''.join(element.itertext()).strip()}"
+
+
 def arranged(blocks: Sequence[Any], move: Any) -> list[tuple[Any, int]]:
     """The blocks in the order they are set: a block that `move(block)` says +n of goes after the next
     n blocks, one it says -n of before the previous n (fewer at the ends of the body); moves apply in

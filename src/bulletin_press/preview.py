@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import html
 import json
 import sys
@@ -60,12 +61,15 @@ class Previewer:
         once the whole issue is rendered; a newer save abandons the rendering (`dirty`)."""
         start = time.perf_counter()
         if self.memory is not None and not self.state.error:
+            gc.disable()  # no collection pause while the save waits to be seen: give_back_memory collects after
             try:
                 look = quicklook.first_look(self.project, self.issue_id, self.memory, abandon=self.dirty.is_set)
             except Abandoned:
                 return
             except Exception:  # noqa: BLE001 - only a guess: the whole render reports any error
                 look = None
+            finally:
+                gc.enable()
             if look is not None:
                 self._show_look(look, start)
             give_back_memory()  # the look's layout, before the whole one
@@ -166,8 +170,6 @@ def give_back_memory() -> None:
     heap back to the system. glibc keeps freed small blocks in its arenas, so without malloc_trim a
     preview's resident size stays at the high-water mark of its largest render and creeps with
     fragmentation (2023-11: 570 MB, +6 MB over 25 renders; with it 388 MB, +2 MB)."""
-    import gc
-
     gc.collect()
     if trim := _malloc_trim():
         trim(0)

@@ -19,7 +19,8 @@ class Memory:
     """What the last whole render of an issue leaves for the next first look."""
 
     hints: Any  # relayout.Hints the last layout settled on
-    moves: dict[str, dict[str, Any]]  # what the no-holes pass did to each photo
+    moves: dict[str, dict[str, Any]]  # what the no-holes pass did to each photo (block id → settings)
+    keys: dict[str, str]  # block id → what the photo shows (holes.anchor_key), to find it under a new id
     fingerprints: tuple[str, ...]  # each page's boxes (pagesig.fingerprint)
     signatures: tuple[str, ...]  # each written page (pagesig.collector)
 
@@ -27,8 +28,8 @@ class Memory:
     def of(cls, result: Result) -> "Memory | None":
         if len(result.fingerprints) != result.pages or len(result.signatures) != result.pages:
             return None
-        return cls(result.layout_hints, {k: dict(v) for k, v in result.moves.items()}, result.fingerprints,
-                   result.signatures)
+        return cls(result.layout_hints, {k: dict(v) for k, v in result.moves.items()}, dict(result.moved_keys),
+                   result.fingerprints, result.signatures)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,16 @@ class Replay(holes.Fixer):
     def begin(self, root_box: "wboxes.Box") -> None:
         super().begin(root_box)
         present = {element.get("data-block") for element in self.bodies}
-        self.moves = {block: dict(v) for block, v in self.memory.moves.items() if block in present}
+        by_key: dict[str, list[str]] = {}
+        for element in self.bodies:
+            by_key.setdefault(holes.anchor_key(element), []).append(element.get("data-block"))
+        self.moves = {}
+        for block, values in self.memory.moves.items():
+            # A block id is its place in the YAML: a line added above the photo gives it another one.
+            found = by_key.get(self.memory.keys.get(block, ""), [])
+            block = found[0] if len(found) == 1 else block
+            if block in present:
+                self.moves[block] = dict(values)
         for block in self.moves:  # every setting first: each arrangement reads them all
             self._arrange(block)
 
