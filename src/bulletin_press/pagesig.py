@@ -36,7 +36,9 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
                 h = hashlib.sha256()
                 if isinstance(obj, pydyf.Stream):
                     h.update(b"\n".join(pydyf._to_bytes(item) for item in obj.stream))  # noqa: SLF001
-                    h.update(_serialised(obj.extra, resolve))
+                    h.update(_serialised({k: v for k, v in obj.extra.items() if k != "Resources"}, resolve))
+                    if "Resources" in obj.extra:  # a form's own fonts and images: by what they are, as a page's
+                        h.update(resource_digest(obj.extra["Resources"]))
                 # A Type 3 font (glyphs drawn one by one, as bitmap emoji are) has codes of the
                 # render's own making: it falls to the serialisation below, which differs each time.
                 elif isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Font" and obj.get("Subtype") != "/Type3":
@@ -48,6 +50,18 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
                     h.update(_serialised(obj, resolve))
                 digests[key] = h.digest()
             return digests[key]
+
+        def resource_digest(ref: Any) -> bytes:
+            h = hashlib.sha256()
+            for kind, entries in sorted((resolve(ref) or {}).items(), key=lambda kv: str(kv[0])):
+                entries = resolve(entries)
+                h.update(str(kind).encode())
+                if isinstance(entries, dict):
+                    for name, value in sorted(entries.items(), key=lambda kv: str(kv[0])):
+                        h.update(str(name).encode() + digest(value))
+                else:
+                    h.update(_serialised(entries, resolve))
+            return h.digest()
 
         kids = pdf.pages["Kids"]  # pydyf keeps them as number, 0, "R" triples
         for page in (pdf.objects[kids[i]] for i in range(0, len(kids), 3)):
