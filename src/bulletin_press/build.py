@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, holes, pagemaker, pagesig, photos, preflight, reading_order, relayout, render, verify
+from . import __version__, assets, holes, pagemaker, pagesig, photos, preflight, reading_order, relayout, render, subsets, verify
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
@@ -60,6 +61,7 @@ class Result:
     layout_hints: relayout.Hints = field(default_factory=dict)  # the hints of the relayout passes alone
     moves: dict = field(default_factory=dict)  # what the no-holes pass did to photos (block id → settings)
     moved_keys: dict = field(default_factory=dict)  # block id → holes.anchor_key of each photo in `moves`
+    subsets: subsets.Kept = field(default_factory=dict)  # preview: the font subsets written, for the next first look
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -208,8 +210,10 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     signatures: list[str] = []
     finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved),
                                    pagesig.collector(signatures) if options.preview else None)
-    size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,
-                            **pdf_options)
+    kept: subsets.Kept = {}
+    with subsets.recording(kept) if options.preview else contextlib.nullcontext():
+        size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,
+                                **pdf_options)
     if profile.email_budget and not options.preview:
         report.extend(preflight.check_budget(target, int(layout.email_budget_mb * 1024 * 1024), where))
     if options.dry_run:
@@ -218,4 +222,4 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
                   passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves,
-                  moved_keys)
+                  moved_keys, kept)

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import holes, pagemaker, pagesig, photos, reading_order
+from . import holes, pagemaker, pagesig, photos, reading_order, subsets
 from .build import Options, Result, prepare
 from .project import Project
 
@@ -23,13 +23,14 @@ class Memory:
     keys: dict[str, str]  # block id → what the photo shows (holes.anchor_key), to find it under a new id
     fingerprints: tuple[str, ...]  # each page's boxes (pagesig.fingerprint)
     signatures: tuple[str, ...]  # each written page (pagesig.collector)
+    subsets: subsets.Kept  # the font subsets it wrote: a page of it needs no new one
 
     @classmethod
     def of(cls, result: Result) -> "Memory | None":
         if len(result.fingerprints) != result.pages or len(result.signatures) != result.pages:
             return None
         return cls(result.layout_hints, {k: dict(v) for k, v in result.moves.items()}, dict(result.moved_keys),
-                   result.fingerprints, result.signatures)
+                   result.fingerprints, result.signatures, result.subsets)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,10 @@ def first_look(project: Project, issue_id: str, memory: Memory, abandon: Any = N
         photos.fit_to_placement(one, setup.cache, setup.profile.photos_dpi, setup.profile.jpeg_quality)
     signatures: list[str] = []
     out = io.BytesIO()
-    one.write_pdf(out, finisher=reading_order.chain(setup.profile.finisher(), pagesig.collector(signatures)),
-                  **setup.pdf_options)
+    # Read at once by PDFium in this process, never stored: not compressed, the last render's font subsets.
+    with subsets.reusing(memory.subsets):
+        one.write_pdf(out, finisher=reading_order.chain(setup.profile.finisher(), pagesig.collector(signatures)),
+                      **{**setup.pdf_options, "uncompressed_pdf": True})
     number = replay.found + 1
     if number <= len(memory.signatures) and signatures[0] == memory.signatures[number - 1]:
         return None
