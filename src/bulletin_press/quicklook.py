@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +77,8 @@ class Replay(holes.Fixer):
         return None
 
 
-def first_look(project: Project, issue_id: str, memory: Memory, abandon: Any = None) -> Look | None:
+def first_look(project: Project, issue_id: str, memory: Memory,
+               abandon: Callable[[], bool] | None = None) -> Look | None:
     """Lay the issue out as the last render did (its table hints, its photos' places) up to the first
     page whose boxes changed, and write that page alone. None when no page's boxes changed or the
     page draws what it drew: the whole render tells then. A guess, made fast: the whole render that
