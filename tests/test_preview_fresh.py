@@ -82,27 +82,35 @@ def swap_photo(project: Project) -> None:
     Image.new("RGB", (900, 1200), (200, 40, 40)).save(project.root / "issues" / "x" / "photos" / "a.jpg")  # portrait now
 
 
-@pytest.mark.parametrize("edit", [edit_yaml, edit_css, swap_photo], ids=["yaml", "css", "photo"])
-def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None:  # noqa: ANN001
+def started(tmp_path: Path) -> tuple[Project, Previewer, list[tuple[list[int], bytes]]]:
+    """The issue rendered once in a preview, every page seen by the browser; and the first looks
+    it shows from then on: what the browser is told changed, and the image it is shown."""
     project = make_project(tmp_path / "p", HEADER + BODY.replace("{para}", PARA))
     photos = project.root / "issues" / "x" / "photos"
     photos.mkdir()
     Image.new("RGB", (1600, 1000), (40, 120, 80)).save(photos / "a.jpg")
     previewer = Previewer(project, "x")
     previewer.render()
-    before = previewer.state.pdf
-    assert before is not None and not previewer.state.error
-    for number in range(1, previewer.state.pages + 1):  # the browser has seen every page
+    assert previewer.state.pdf is not None and not previewer.state.error
+    for number in range(1, previewer.state.pages + 1):
         previewer.page_png(number)
     looks: list[tuple[list[int], bytes]] = []
     show_look = previewer._show_look
 
-    def spy(look, start):  # noqa: ANN001 - what the browser is told and shown at the first look
+    def spy(look, start):  # noqa: ANN001
         show_look(look, start)
         assert not previewer.state.final
-        looks.append((list(previewer.state.changed_pages), previewer.page_png(look.number)))
+        looks.append((list(previewer.state.changed_pages), previewer.page_png(look.number) or b""))
 
-    previewer._show_look = spy
+    previewer._show_look = spy  # type: ignore[method-assign]
+    return project, previewer, looks
+
+
+@pytest.mark.parametrize("edit", [edit_yaml, edit_css, swap_photo], ids=["yaml", "css", "photo"])
+def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None:  # noqa: ANN001
+    project, previewer, looks = started(tmp_path)
+    before = previewer.state.pdf
+    assert before is not None
     edit(project)
     previewer.render()
     assert previewer.state.final
@@ -124,3 +132,16 @@ def test_a_preview_after_an_edit_is_a_fresh_render(tmp_path: Path, edit) -> None
     sent = [hashlib.sha256(Image.open(BytesIO(previewer.page_png(n) or b"")).tobytes()).hexdigest()
             for n in range(1, previewer.state.pages + 1)]
     assert sent == page_images(expected)
+
+
+def test_an_edit_the_whole_render_refuses_leaves_the_last_good_pages(tmp_path: Path) -> None:
+    """A first look may show a page the whole render then refuses (a character no font has: only the
+    whole render's preflight says so); the error shows and every page is back to the last good one."""
+    project, previewer, looks = started(tmp_path)
+    good = (previewer.state.signatures, [previewer.page_png(n) for n in range(1, previewer.state.pages + 1)])
+    path = project.root / "issues" / "x" / "issue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("冬季", "冬\ue000季", 1), encoding="utf-8")
+    previewer.render()
+    assert [changed for changed, _ in looks] == [[1]] and "U+E000" in previewer.state.error
+    assert previewer.state.changed_pages == [1]  # the look's page goes back
+    assert (previewer.state.signatures, [previewer.page_png(n) for n in range(1, previewer.state.pages + 1)]) == good

@@ -60,6 +60,7 @@ class Previewer:
         """Show the first page the save changed as soon as it is drawn (a first look), then every page
         once the whole issue is rendered; a newer save abandons the rendering (`dirty`)."""
         start = time.perf_counter()
+        last_good = (self.state.signatures, self.state.pages)  # what an error shows again, a first look undone
         if self.memory is not None and not self.state.error:
             gc.disable()  # no collection pause while the save waits to be seen: give_back_memory collects after
             try:
@@ -101,8 +102,9 @@ class Previewer:
                 shown = set(signatures)
                 s.images = {sig: png for sig, png in s.images.items() if sig in shown}
                 s.pdf, s.pages, s.signatures = pdf, pages, signatures
-            else:
-                s.changed_pages = []  # the last good pages stay as they were
+            else:  # the last good pages stay as they were, the page a first look showed too
+                s.changed_pages = [n for n in range(1, s.pages + 1) if s.signatures[n - 1:n] != last_good[0][n - 1:n]]
+                s.signatures, s.pages = last_good
             s.changed.notify_all()
         give_back_memory()
 
