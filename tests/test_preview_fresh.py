@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pypdfium2
@@ -145,3 +147,29 @@ def test_an_edit_the_whole_render_refuses_leaves_the_last_good_pages(tmp_path: P
     assert [changed for changed, _ in looks] == [[1]] and "U+E000" in previewer.state.error
     assert previewer.state.changed_pages == [1]  # the look's page goes back
     assert (previewer.state.signatures, [previewer.page_png(n) for n in range(1, previewer.state.pages + 1)]) == good
+
+
+def test_the_renderer_lives_on_after_an_unexpected_failure(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    project = make_project(tmp_path / "p", HEADER + BODY.replace("{para}", PARA))
+    previewer = Previewer(project, "x")
+    calls: list[int] = []
+
+    def render() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise RuntimeError("a page image that would not draw")
+
+    previewer.render = render  # type: ignore[method-assign]
+    stop = threading.Event()
+    thread = threading.Thread(target=previewer.keep_rendering, args=(stop,), daemon=True)
+    thread.start()
+    for _ in range(2):  # two saves, the first one's rendering failing
+        previewer.dirty.set()
+        deadline = time.monotonic() + 5
+        while previewer.dirty.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=5)
+    assert calls == [0, 1]
+    assert "a page image that would not draw" in capsys.readouterr().err

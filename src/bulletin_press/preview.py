@@ -135,7 +135,10 @@ class Previewer:
         while not stop.is_set():
             if self.dirty.wait(timeout=0.2):
                 self.dirty.clear()
-                self.render()
+                try:
+                    self.render()
+                except Exception as e:  # noqa: BLE001 - the next save must still be rendered
+                    print(f"preview: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
     def signature(self, number: int) -> str | None:
         s = self.state
