@@ -64,8 +64,10 @@ def test_browser_sees_the_page_change_when_the_css_changes(server) -> None:
 
         css = project.layouts / "cega-bulletin" / "bulletin.css"
         css.write_text(css.read_text(encoding="utf-8").replace("--accent: #1F7A4D;", "--accent: #C0392B;"), encoding="utf-8")
-        # The page reloads itself (server-sent event) once the new rendering is there.
-        page.wait_for_function("document.querySelector('#status').dataset.generation !== '1'", timeout=30_000)
+        # The page reloads itself (server-sent event) once the new rendering is there: the changed
+        # page first (a first look), then every page (final).
+        page.wait_for_function("document.querySelector('#status').dataset.generation !== '1' && "
+                               "document.querySelector('#status').dataset.final === 'true'", timeout=30_000)
         page.wait_for_selector("#page-1")
         page.wait_for_function("document.querySelector('#page-1').complete")
         after = page.locator("#page-1").screenshot()

@@ -208,7 +208,7 @@ main img {{ width: 420px; background: white; box-shadow: 0 2px 8px #0008; }}
 .error {{ background: #fee; color: #900; padding: 12px; margin: 16px; white-space: pre-wrap; font-size: 14px; }}
 ul {{ margin: 4px 0; color: #fc6; }}
 </style></head><body>
-<header id="status" data-generation="{s.generation}">{html.escape(previewer.issue_id)} —
+<header id="status" data-generation="{s.generation}" data-final="{str(s.final).lower()}">{html.escape(previewer.issue_id)} —
 {s.pages} pages, {'rendered' if s.final else f'page {s.changed_pages[0]} drawn first'} in {s.seconds:.2f} s (generation {s.generation}){'' if s.final else '; the other pages follow'}{'; the last edit has an error' if s.error else ''}
 <ul>{warnings}</ul></header>
 {error}<main>{pages}</main>
