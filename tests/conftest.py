@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pytest
@@ -144,3 +145,15 @@ number: 1
 cumulative: 101
 date: 2024-01-31
 """
+
+
+def refuses_other_weasyprint(hook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module hooked into WeasyPrint's internals refuses another version, then installs again."""
+    import weasyprint
+
+    hook.uninstall()
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    with pytest.raises(RuntimeError, match="written for WeasyPrint 70"):
+        hook.install()
+    monkeypatch.undo()
+    hook.install()

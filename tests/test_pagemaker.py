@@ -8,6 +8,7 @@ import pytest
 import weasyprint
 
 from bulletin_press import pagemaker
+from .conftest import refuses_other_weasyprint
 
 PAGES = """<style>@page { size: 100mm 100mm; margin: 10mm } body { margin: 0 } p { break-after: page; margin: 0 }
 .c { height: calc(var(--x) * 10px); background: black }</style>
@@ -80,12 +81,7 @@ def test_restyled_computes_the_descendants_styles_from_the_new_declarations() ->
 
 
 def test_other_weasyprint_versions_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    pagemaker.uninstall()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    with pytest.raises(RuntimeError, match="written for WeasyPrint 70"):
-        pagemaker.install()
-    monkeypatch.undo()
-    pagemaker.install()
+    refuses_other_weasyprint(pagemaker, monkeypatch)
 
 
 class Stopper:

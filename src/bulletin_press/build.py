@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import re
 import time
@@ -27,6 +28,7 @@ from .project import Project
 from .templates import Layout, environment, find_layout
 
 if TYPE_CHECKING:  # WeasyPrint is imported by render.py, lazily for --help
+    import jinja2
     import weasyprint
 
 
@@ -109,10 +111,14 @@ class Setup:
     def cache(self) -> Path:
         return self.project.build / "cache"
 
+    @functools.cached_property
+    def template(self) -> jinja2.Template:
+        """The layout's issue.html, loaded once however many layouts the relayout passes take."""
+        return environment(self.layout, self.cache).get_template("issue.html")
+
     def html(self, hints: relayout.Hints) -> str:
         """The issue's HTML through the layout's templates, with what earlier layouts asked of blocks."""
-        template = environment(self.layout, self.cache).get_template("issue.html")
-        return template.render(
+        return self.template.render(
             issue=self.issue, title=self.title, assets=self.assets, fonts_css=Markup(self.fonts_css),
             generator=f"bulletin-press {__version__}", stylesheets=[s.resolve().as_uri() for s in self.layout.stylesheets],
             profile_css=Markup(self.profile.css()), hints=hints,
@@ -177,7 +183,9 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     with pagemaker.abandoning(abandon):
         document, hints, passes = relayout.settle(lay_out)
     layout_hints, moves = hints, dict(fixer.moves) if fixer else {}
-    moved_keys = {e.get("data-block"): holes.anchor_key(e) for e in fixer.bodies if e.get("data-block") in moves} if fixer else {}
+    # What the preview's next first look needs to find a moved photo again (quicklook.Replay).
+    moved_keys = ({e.get("data-block"): holes.anchor_key(e) for e in fixer.bodies if e.get("data-block") in moves}
+                  if fixer and options.preview else {})
     moved = fixer.reading_moves() if fixer else []
     if fixer and fixer.moves:
         hints = {**hints, **{k: {**hints.get(k, {}), **v} for k, v in fixer.moves.items()}}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
 SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
@@ -129,9 +131,6 @@ def fingerprint(page_box: Any) -> str:
 
 def _file_version(base: str | None, src: str) -> tuple[str, int, int]:
     """A local file's URL with its size and modification time: a photo saved over keeps its name."""
-    import os
-    from urllib.parse import unquote, urljoin, urlsplit
-
     url = urljoin(base or "", src)
     parts = urlsplit(url)
     try:

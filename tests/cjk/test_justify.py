@@ -9,6 +9,7 @@ import pytest
 import weasyprint
 
 from bulletin_press.cjk import justify
+from ..conftest import refuses_other_weasyprint
 
 PARAGRAPH = (
     "十一月，在COP28即将召开之际，环境资助者网络（CEGA）在万科公益基金会园区内组织了“公益助力讲好中国应对气候变化故事”沙龙。"
@@ -73,9 +74,4 @@ def test_text_is_unchanged_and_plain_weasyprint_is_ragged(tmp_path: Path) -> Non
 
 
 def test_refuses_other_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    justify.uninstall()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    with pytest.raises(RuntimeError, match="written for WeasyPrint 70"):
-        justify.install()
-    monkeypatch.undo()
-    justify.install()
+    refuses_other_weasyprint(justify, monkeypatch)
