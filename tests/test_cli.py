@@ -95,6 +95,19 @@ def test_no_traceback_from_the_installed_command(in_project) -> None:
     assert "Traceback" not in run.stderr and run.stdout == ""
 
 
+def test_the_installed_command_ends_with_its_output_whole(in_project) -> None:
+    """run() ends the process at once (startup.leave): the summary, the warnings and the status still arrive."""
+    project = in_project(BODY.replace("一段文字。", "一段[文字](#)。"))
+    env = {**os.environ, "BULLETIN_PRESS_ROOT": str(project.root)}
+    run = subprocess.run([sys.executable, "-m", "bulletin_press", "render", "x"], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("build/x/") and run.stdout.endswith(" 1 warning\n")
+    assert "has no address ('#')" in run.stderr
+    strict = subprocess.run([sys.executable, "-m", "bulletin_press", "render", "x", "--strict"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert strict.returncode == 1 and "under --strict; no PDF written" in strict.stderr
+
+
 def test_an_injected_failure_mid_write_keeps_the_previous_pdf(in_project, capsys, monkeypatch) -> None:
     import weasyprint
 

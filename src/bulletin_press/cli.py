@@ -10,11 +10,12 @@ import signal
 import sys
 import threading
 
-from . import __version__
+from . import __version__, startup
 from .diagnostics import BuildError, Finding, StrictError, relpath
 from .project import find_project
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 70
+_OWN_PROCESS = False  # run() set it: the process is this command's alone (not a test calling main())
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.issue:
         print("bulletin-press render: name an issue, or --all", file=sys.stderr)
         return EXIT_ERRORS
+    _load_engine()
     from .build import Options, build  # after parsing: --help and --version stay instant
 
     try:
@@ -107,6 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def run() -> None:
+    """The console script: main() in a process of its own, which it ends at once when done."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
+    startup.leave(main())
+
+
+def _load_engine() -> None:
+    """WeasyPrint and the engine's modules, loaded for a command that lays out pages."""
+    startup.import_weasyprint()
+    if _OWN_PROCESS:
+        import bulletin_press.build  # noqa: F401  (imported before the collector is set for them)
+
+        startup.one_build_collector()
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -126,6 +144,7 @@ def _print_findings(error: BuildError) -> None:
 
 def check(args: argparse.Namespace) -> int:
     """Everything render checks, reported and not written; exit 2 on errors, 1 on warnings if strict."""
+    _load_engine()
     from .build import Options, build
 
     findings: list[Finding]
@@ -183,6 +202,7 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def preview(args: argparse.Namespace) -> int:
+    _load_engine()
     from .preview import serve
     return serve(find_project(), args.issue, args.port)
 
@@ -209,6 +229,7 @@ def send(args: argparse.Namespace) -> int:
 
 
 def render_all_command(args: argparse.Namespace) -> int:
+    _load_engine()
     from .batch import render_all
     rendered, skipped, failed = render_all(find_project(), args.profile or "screen", force=args.force)
     print(f"{len(rendered)} rendered, {len(skipped)} unchanged, {len(failed)} failed")
