@@ -153,3 +153,28 @@ def test_render_all_in_parallel_skips_unchanged_issues(copy: Path, capsys) -> No
     assert "1 rendered, 1 unchanged, 0 failed" in out.out and "2023-11: unchanged, skipped" in out.err
     assert main(["list"]) == 0
     assert all(line.rstrip().endswith("up to date") for line in capsys.readouterr().out.splitlines()[1:])
+
+
+def test_a_save_made_while_rendering_leaves_the_issue_out_of_date(copy: Path, capsys, monkeypatch) -> None:
+    """The stamp holds the inputs the render read, not those on disk when it ended."""
+    from bulletin_press import render
+
+    issue = copy / "issues" / "2020-09" / "issue.yaml"
+    write_pdf = render.write_pdf
+
+    def saved_meanwhile(*args, **kwargs):
+        issue.write_text(issue.read_text(encoding="utf-8").replace("收支信息", "收支情况"), encoding="utf-8")
+        return write_pdf(*args, **kwargs)
+
+    monkeypatch.setattr(render, "write_pdf", saved_meanwhile)
+    assert main(["render", "2020-09"]) == 0
+    monkeypatch.setattr(render, "write_pdf", write_pdf)
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("2020-09"))
+    assert row.rstrip().endswith("changed since last render")
+    assert main(["render", "--all"]) == 0
+    assert "2020-09: unchanged" not in capsys.readouterr().err
+    assert main(["list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("2020-09"))
+    assert row.rstrip().endswith("up to date")

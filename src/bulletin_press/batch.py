@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -10,43 +9,34 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
-from .build import Options, build
+from .build import Options, Result, build
 from .content.load import load_issue
 from .diagnostics import BuildError, Pos
-from .project import Project
+from .project import Project, inputs_digest
 from .templates import find_layout
 
 
 def fingerprint(project: Project, issue_id: str, profile: str = "screen") -> str:
-    """A hash of everything a render reads: the issue folder, its layout chain, fonts, the engine."""
+    """A hash of everything a render of the issue reads, as the files are now (project.inputs_digest)."""
     try:
         folder = project.issue_folder(issue_id)
     except BuildError:
         folder = project.issues / issue_id
-    digest = hashlib.sha256(f"{__version__}|{profile}".encode())
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
     try:
-        layout = find_layout(project.layouts, load_issue(folder).layout, Pos(str(folder)))
-        files += sorted(p for chain in layout.chain for p in chain.rglob("*") if p.is_file())
+        chain: tuple[Path, ...] = find_layout(project.layouts, load_issue(folder).layout, Pos(str(folder))).chain
     except BuildError:
-        pass  # a broken issue renders (and fails) every time
-    files += sorted(project.fonts.glob("*"))
-    for path in files:
-        stat = path.stat()
-        # Relative to the project: a project moved or copied whole (mtimes kept) is still current.
-        shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
-        digest.update(f"{shown}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()
+        chain = ()  # a broken issue renders (and fails) every time
+    return inputs_digest(project, folder, chain, profile)
 
 
 def _stamp(project: Project, issue_id: str, profile: str) -> Path:
     return project.build / Path(issue_id).name / f".inputs-{profile}.json"
 
 
-def write_stamp(project: Project, issue_id: str, profile: str) -> None:
-    """After a render: what its inputs were, so that --all and send know when it is out of date."""
-    _stamp(project, issue_id, profile).write_text(json.dumps({"inputs": fingerprint(project, issue_id, profile)}))
+def write_stamp(project: Project, issue_id: str, result: Result) -> None:
+    """After a render: what its inputs were when it read them (a file saved while it ran is news
+    to the next one), so that --all and send know when it is out of date."""
+    _stamp(project, issue_id, result.profile).write_text(json.dumps({"inputs": result.inputs}))
 
 
 def inputs_changed(project: Project, issue_id: str, profile: str = "screen") -> bool:
@@ -63,7 +53,7 @@ def _render_one(root: str, build_dir: str, issue_id: str, profile: str) -> tuple
         result = build(project, issue_id, Options(profile=profile))
     except BuildError as e:
         return issue_id, "\n".join(map(str, e.findings)), False
-    write_stamp(project, issue_id, result.profile)
+    write_stamp(project, issue_id, result)
     return issue_id, result.summary(), True
 
 

@@ -24,7 +24,7 @@ from .fill import PageFill, page_fill
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
 from .profiles import Profile, make_profile
-from .project import Project
+from .project import Project, inputs_digest
 from .templates import Layout, environment, find_layout
 
 if TYPE_CHECKING:  # WeasyPrint is imported by render.py, lazily for --help
@@ -64,6 +64,7 @@ class Result:
     moves: dict = field(default_factory=dict)  # what the no-holes pass did to photos (block id → settings)
     moved_keys: dict = field(default_factory=dict)  # block id → holes.anchor_key of each photo in `moves`
     subsets: subsets.Kept = field(default_factory=dict)  # preview: the font subsets written, for the next first look
+    inputs: str = ""  # project.inputs_digest when the build read its files (batch.write_stamp)
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -97,6 +98,7 @@ class Setup:
     title: str
     out_path: Path
     pdf_options: dict
+    inputs: str  # project.inputs_digest of the files as this build read them
 
     @property
     def folder(self) -> Path:
@@ -140,6 +142,7 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)
     profile = make_profile(options.profile or layout.default_profile, layout.profiles, issue.pos)
+    inputs = inputs_digest(project, folder, layout.chain, profile.name)  # before the layout and photos are read
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     found = assets.gather(issue, report, cache)
@@ -149,7 +152,7 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     return Setup(project, issue, layout, profile, report, found, fonts.css(),
                  f"{issue.publication.name} {edition}{cumulative}", pdf_path(project, issue, profile.name),
-                 profile.pdf_options(folder / "issue.yaml"))  # the variant's defaults apply from layout on
+                 profile.pdf_options(folder / "issue.yaml"), inputs)  # the variant's defaults apply from layout on
 
 
 def build(project: Project, issue_id: str, options: Options = Options(),
@@ -230,4 +233,4 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
                   passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves,
-                  moved_keys, kept)
+                  moved_keys, kept, setup.inputs)

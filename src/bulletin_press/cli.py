@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if result.html:
         print(f"HTML: {result.html}", file=sys.stderr)
     from .batch import write_stamp
-    write_stamp(project, args.issue, result.profile)  # `send` and `render --all` then know it is current
+    write_stamp(project, args.issue, result)  # `send` and `render --all` then know it is current
     print(result.summary())
     return EXIT_OK
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
 from .diagnostics import BuildError, Finding, Pos
 
 
@@ -49,3 +52,18 @@ def find_project(start: Path | None = None) -> Project:
         if (folder / "issues").is_dir() and (folder / "layouts").is_dir():
             return Project(folder)
     raise BuildError([Finding(Pos(str(here)), "not inside a bulletin-press project; expected a folder with issues/ and layouts/ (or set BULLETIN_PRESS_ROOT)")])
+
+
+def inputs_digest(project: Project, folder: Path, layout_chain: Iterable[Path], profile: str) -> str:
+    """A hash of everything a render reads: the issue folder, its layout chain, fonts, the engine
+    (names, sizes and modification times: no file is read)."""
+    digest = hashlib.sha256(f"{__version__}|{profile}".encode())
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files += sorted(p for chain in layout_chain for p in chain.rglob("*") if p.is_file())
+    files += sorted(project.fonts.glob("*"))
+    for path in files:
+        stat = path.stat()
+        # Relative to the project: a project moved or copied whole (mtimes kept) is still current.
+        shown = path.relative_to(project.root) if path.is_relative_to(project.root) else path
+        digest.update(f"{shown}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()

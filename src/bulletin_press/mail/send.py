@@ -71,7 +71,7 @@ def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path,
         return pdf, [], issue
     print(f"{issue.id}: rendering the screen PDF first (missing or out of date)", file=progress)
     result = build(project, issue_id, Options(profile="screen"))
-    write_stamp(project, issue_id, "screen")
+    write_stamp(project, issue_id, result)
     print(result.summary(), file=progress)
     return result.pdf, list(result.report.warnings), issue
 
