@@ -220,7 +220,8 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     # A photo the no-holes pass moved is read where the YAML has it (tagged profiles only).
     signatures: list[str] = []
     finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved),
-                                   pagesig.collector(signatures) if options.preview else None)
+                                   pagesig.collector(signatures) if options.preview else None,
+                                   None if pdf_options.get("uncompressed_pdf") else render.deflate_in_parallel)
     kept: subsets.Kept = {}
     with subsets.recording(kept) if options.preview else contextlib.nullcontext():
         size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,

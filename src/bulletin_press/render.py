@@ -7,10 +7,14 @@ import logging
 import os
 import secrets
 import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
@@ -77,6 +81,20 @@ def layout(html: str, base: Path, roots: tuple[Path, ...], report: Report, justi
         pagemaker.install()
         with pagemaker.fixing(fixer), linememo.remembering():  # pages made again break no line twice
             return doc.render(font_config=_FONT_CONFIG, **options)
+
+
+def deflate_in_parallel(document: weasyprint.Document, pdf: Any) -> None:
+    """A finisher: the PDF's streams deflated on every core, at zlib's default level, before pydyf
+    writes them. pydyf deflates them one after another at level 9: on 2023-11 (three CJK font
+    subsets of ~1 MB, 30 page streams) 97 ms, where level 6 takes 45 ms for 0.4 % more bytes, and
+    zlib lets go of the interpreter while it works. Last in a chain: finishers before it may add streams."""
+    streams = [o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress]
+    raw = [b"\n".join(pydyf._to_bytes(item) for item in s.stream) for s in streams]  # what pydyf would deflate
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        deflated = list(pool.map(zlib.compress, raw))
+    for stream, data in zip(streams, deflated):
+        stream.stream, stream.compress = [data], False
+        stream.extra["Filter"] = "/FlateDecode"
 
 
 def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path], None] | None = None,
