@@ -1,4 +1,4 @@
-"""The first look writes a page with the last whole render's font subsets: drawn exactly as with its own."""
+"""Font subsets: made side by side into the same PDF; the first look writes a page with the last whole render's, drawn exactly as with its own."""
 
 from __future__ import annotations
 
@@ -55,3 +55,25 @@ def test_a_glyph_the_kept_subset_lacks_gets_a_subset_of_its_own() -> None:
         alone = written(page, uncompressed_pdf=True)
     assert subsets.asked["made"] - before["made"] >= 1
     assert pixels(alone, 0) == pixels(written(page), 0)
+
+
+def test_the_faces_are_subset_side_by_side_into_the_same_pdf(monkeypatch) -> None:
+    """Fails loudly when WeasyPrint's loop no longer finds the faces done (each subset once, in a worker)."""
+    import threading
+
+    document = weasyprint.HTML(string=HTML.format(last="栖息地巡护。")).render()
+    subsets.install()
+    own, where = subsets._installed["subset"], []
+
+    def watched(font: object, to_unicode: dict, hinting: bool) -> None:
+        where.append(threading.current_thread() is threading.main_thread())
+        own(font, to_unicode, hinting)
+
+    monkeypatch.setitem(subsets._installed, "subset", watched)
+    side_by_side = written(document)
+    assert where == [False, False]  # the regular and the bold face, each once, neither in the loop
+    subsets.uninstall()
+    try:
+        assert written(document) == side_by_side  # WeasyPrint's own, byte for byte
+    finally:
+        subsets.install()

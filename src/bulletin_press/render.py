@@ -18,7 +18,7 @@ import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from . import colour_glyphs, linememo, pagemaker
+from . import colour_glyphs, linememo, pagemaker, subsets
 from .cjk import justify as cjk_justify
 from .diagnostics import Pos, Report, relpath
 
@@ -102,6 +102,7 @@ def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path
     """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file.
 
     `finisher` adds to WeasyPrint's PDF objects before they are written (the print profile's output intent)."""
+    subsets.install()  # the faces subset side by side
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(target)
     fd, tmp = _create_part(target)
