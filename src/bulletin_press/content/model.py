@@ -35,21 +35,18 @@ class Value:
 
     def walk(self) -> Iterator[tuple[object, Value]]:
         """Every field value below this one, depth first in field order, with the value holding it."""
-        for name in self.__dataclass_fields__:
-            yield from _walk(getattr(self, name), self)
+        stack: list[tuple[object, Value]] = [(getattr(self, name), self) for name in reversed(self.__dataclass_fields__)]
+        while stack:
+            value, owner = stack.pop()
+            yield value, owner
+            if isinstance(value, Value):
+                stack.extend((getattr(value, name), value) for name in reversed(value.__dataclass_fields__))
+            elif isinstance(value, tuple):
+                stack.extend((item, owner) for item in reversed(value))
 
     def texts(self) -> Iterator[tuple[Text, Value]]:
         """Every reader-visible text, in field order (the layout's order), with its holder."""
         return ((v, owner) for v, owner in self.walk() if isinstance(v, Text))
-
-
-def _walk(value: object, owner: Value) -> Iterator[tuple[object, Value]]:
-    yield value, owner
-    if isinstance(value, Value):
-        yield from value.walk()
-    elif isinstance(value, tuple):
-        for item in value:
-            yield from _walk(item, owner)
 
 
 @dataclass(frozen=True, kw_only=True)
