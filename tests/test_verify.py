@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bulletin_press.build import build
+from bulletin_press.diagnostics import BuildError
 from bulletin_press.verify import comparable
 
 from .conftest import HEADER, make_project, pdf_text
@@ -74,3 +75,63 @@ def test_comparable_forgets_hyphens_inside_words_only() -> None:
     assert comparable("inter\u00adgovernmental") == "intergovernmental"
     assert comparable("——破折号") == "——破折号" and comparable("a —— b") == "a——b"
     assert comparable("环境 资助\u2060者") == "环境资助者"
+
+
+def _pages_pdf(tmp_path: Path, count: int) -> Path:
+    import weasyprint
+
+    html = "".join(f"<p style='break-after: page'>第{n}页：湿地保护与社区参与 page {n}</p>" for n in range(1, count + 1))
+    pdf = tmp_path / "pages.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    return pdf
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per os.fork() the code under test makes."""
+    import os
+
+    made: list[int] = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: made.append(1) or fork())
+    return made
+
+
+def test_the_text_layer_is_read_on_two_cores_page_for_page(tmp_path: Path, monkeypatch, forks: list[int]) -> None:
+    """The second half read by a forked child comes back in order; a child that fails is read again here."""
+    import os
+
+    import pypdfium2
+
+    from bulletin_press import verify
+
+    pdf = _pages_pdf(tmp_path, 10)
+    texts = verify._page_texts(pdf, 10)
+    assert forks == [1] and [t.split("：")[0] for t in texts] == [f"第{n}页" for n in range(1, 11)]
+
+    parent, opened = os.getpid(), pypdfium2.PdfDocument
+
+    def refused_in_the_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise OSError("the child cannot read")
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", refused_in_the_child)
+    assert verify._page_texts(pdf, 10) == texts and forks == [1, 1]
+
+
+def test_text_lost_on_a_page_the_child_reads_is_an_error(tmp_path: Path, forks: list[int]) -> None:
+    filler = "".join(f"\n      - 第{n}段：湿地保护工作进入新的阶段，志愿者在冬季开展鸟类调查与栖息地巡护，记录候鸟迁徙的路线。" * 3
+                     for n in range(1, 120))
+    body = f"""
+sections:
+  - type: section
+    title: 栏目
+    body:{filler}
+      - "冰雪融化的屋脊—\\u2060—珠峰雪豹项目展"
+"""
+    project = make_project(tmp_path, HEADER + body)
+    with pytest.raises(BuildError) as e:
+        build(project, "x")
+    [lost] = [f for f in e.value.findings if "text layer" in f.message]
+    assert "'冰雪融化的屋脊——珠峰雪豹项目展'" in lost.message and forks == [1]  # the last page: the child's

@@ -99,7 +99,8 @@ def deflate_in_parallel(document: weasyprint.Document, pdf: Any) -> None:
 
 def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path], None] | None = None,
               finisher: Callable[[weasyprint.Document, object], None] | None = None, **options: object) -> int:
-    """Write the PDF next to its target, sync it, `check` it, then rename: a reader never sees half a file.
+    """Write the PDF next to its target, `check` it while the disk syncs it, then rename: a reader
+    never sees half a file.
 
     `finisher` adds to WeasyPrint's PDF objects before they are written (the print profile's output intent)."""
     subsets.install()  # the faces subset side by side
@@ -107,12 +108,13 @@ def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path
     _remove_stale_parts(target)
     fd, tmp = _create_part(target)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "wb") as out, ThreadPoolExecutor(1) as disk:
             document.write_pdf(out, finisher=finisher, **options)
             out.flush()
-            os.fsync(out.fileno())
-        if check:
-            check(tmp)  # raises to refuse the file; the previous PDF stays
+            synced = disk.submit(os.fsync, out.fileno())  # the check reads the written bytes meanwhile
+            if check:
+                check(tmp)  # raises to refuse the file; the previous PDF stays
+            synced.result()
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
