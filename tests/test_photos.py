@@ -269,3 +269,31 @@ sections:
         build(project, "x", Options())
     text = "\n".join(str(f) for f in caught.value.findings)
     assert "issue.yaml:18:13" in text and message in text, text
+
+
+def test_a_photo_placed_twice_at_one_size_is_made_once_and_embedded_once(tmp_path: Path) -> None:
+    """Copies are made side by side: two placements of one file at one size once raced for one file."""
+    twice = HEADER + """\
+sections:
+  - type: section
+    title: 图片
+    body:
+      - type: article
+        title: 第一篇
+        body:
+          - 第一篇用了这张照片。
+          - {type: photo, src: photos/land.jpg, caption: "第一次出现"}
+      - type: article
+        title: 第二篇
+        body:
+          - 第二篇又用了同一张照片。
+          - {type: photo, src: photos/land.jpg, caption: "第二次出现"}
+"""
+    project = make_project(tmp_path, twice)
+    (project.issues / "x" / "photos").mkdir()
+    bands((2400, 1800)).save(project.issues / "x" / "photos" / "land.jpg", quality=90)
+    result = build(project, "x", Options())  # the copy cache is empty: both placements want the copy now
+    first, second = placed(result, project.issues / "x")
+    assert first.image["srcsize"] == second.image["srcsize"] and first.image["srcsize"][0] < 2400
+    assert first.image["stream"].objid == second.image["stream"].objid
+    assert len(list((project.build / "cache").glob("*-q*.jpg"))) == 1

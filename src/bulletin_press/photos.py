@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -39,29 +40,36 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
     if not jobs:
         return 0
     cache.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor() as pool:  # hashlib and Pillow let go of the GIL: threads use both cores
+        sources = sorted({source for _, source in jobs})
+        hashes = dict(zip(sources, pool.map(lambda path: content_hash(path, cache), sources)))
+        copies: dict[Path, tuple[Path, int, int, tuple[float, float] | None]] = {}  # target → what it is made from
+        placed = []
+        for box, source in jobs:
+            # Rounded, the height from the width: the copy keeps the box's shape to a pixel, so that
+            # covering the box scales it by no more than half a pixel past the box's edges.
+            width = max(1, round(box.width / CSS_PX_PER_INCH * dpi))
+            height = max(1, round(width * box.height / box.width))
+            focus = focus_of(box) if box.style["object_fit"] == "cover" else None
+            fit = f"cover{focus[0]:.3f},{focus[1]:.3f}" if focus else "fit"
+            target = cache / f"{hashes[source]}-{width}x{height}-{fit}-q{quality}.jpg"
+            copies.setdefault(target, (source, width, height, focus))
+            placed.append((box, target))
 
-    def prepare(job: tuple[boxes.ReplacedBox, Path]) -> tuple[boxes.ReplacedBox, Path | None]:
-        box, source = job
-        # Rounded, the height from the width: the copy keeps the box's shape to a pixel, so that
-        # covering the box scales it by no more than half a pixel past the box's edges.
-        width = max(1, round(box.width / CSS_PX_PER_INCH * dpi))
-        height = max(1, round(width * box.height / box.width))
-        focus = focus_of(box) if box.style["object_fit"] == "cover" else None
-        fit = f"cover{focus[0]:.3f},{focus[1]:.3f}" if focus else "fit"
-        target = cache / f"{content_hash(source, cache)}-{width}x{height}-{fit}-q{quality}.jpg"
-        if not target.is_file():
-            if not _resample(source, target, width, height, focus, quality):
-                return box, None
-        return box, target
+        def make(target: Path) -> bool:
+            source, width, height, focus = copies[target]
+            return target.is_file() or _resample(source, target, width, height, focus, quality)
 
-    # Pillow decodes and resizes without holding the GIL: threads use both cores.
-    with ThreadPoolExecutor() as pool:
-        done = list(pool.map(prepare, jobs))
-    for box, target in done:
-        if target is not None:
-            with PILImage.open(target) as im:
-                box.replacement = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
-    return sum(target is not None for _, target in done)
+        # A photo placed twice at one size (a logo, a repeated portrait) is made once.
+        made = dict(zip(copies, pool.map(make, copies)))
+    images: dict[Path, RasterImage] = {}
+    for box, target in placed:
+        if made[target]:
+            if target not in images:
+                with PILImage.open(target) as im:
+                    images[target] = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
+            box.replacement = images[target]
+    return sum(made[target] for _, target in placed)
 
 
 def _local_path(url: str) -> Path | None:
@@ -115,7 +123,7 @@ def _resample(source: Path, target: Path, width: int, height: int, focus: tuple[
         else:
             out = upright.convert("RGB")
             out.thumbnail((width, height), PILImage.Resampling.LANCZOS)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")  # renders may run side by side
     out.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: ~3 % smaller
     tmp.replace(target)
     return True
