@@ -116,10 +116,11 @@ def run() -> None:
     startup.leave(main())
 
 
-def _load_engine() -> None:
-    """WeasyPrint and the engine's modules, loaded for a command that lays out pages."""
+def _load_engine(once: bool = True) -> None:
+    """WeasyPrint and the engine's modules, loaded for a command that lays out pages; `once`: it
+    builds once and ends (the preview collects after each render itself, and stays lean so)."""
     startup.import_weasyprint()
-    if _OWN_PROCESS:
+    if _OWN_PROCESS and once:
         import bulletin_press.build  # noqa: F401  (imported before the collector is set for them)
 
         startup.one_build_collector()
@@ -202,7 +203,7 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def preview(args: argparse.Namespace) -> int:
-    _load_engine()
+    _load_engine(once=False)
     from .preview import serve
     return serve(find_project(), args.issue, args.port)
 
