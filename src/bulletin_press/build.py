@@ -221,7 +221,7 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     signatures: list[str] = []
     finisher = reading_order.chain(profile.finisher(), reading_order.finisher(document, moved),
                                    pagesig.collector(signatures) if options.preview else None,
-                                   None if pdf_options.get("uncompressed_pdf") else render.deflate_in_parallel)
+                                   None if options.preview else render.deflate_in_parallel)  # the preview stays lean
     kept: subsets.Kept = {}
     with subsets.recording(kept) if options.preview else contextlib.nullcontext():
         size = render.write_pdf(document, target, check=None if options.preview else text_layer, finisher=finisher,

@@ -61,17 +61,17 @@ def _subset(self: wp_fonts.Font, to_unicode: dict[int, str], hinting: bool) -> N
         kept[self.hash] = (frozenset(to_unicode), hinting, self.file_content)
 
 
-def _ahead(font: wp_fonts.Font, to_unicode: dict[int, str], hinting: bool, mode: tuple[str, Kept] | None) -> None:
-    _mode.set(mode)
-    _subset(font, to_unicode, hinting)
+def _ahead(font: wp_fonts.Font, to_unicode: dict[int, str], hinting: bool) -> None:
+    _installed["subset"](font, to_unicode, hinting)
     font.__dict__["_bp_subset"] = (frozenset(to_unicode), hinting)
 
 
 def _build_fonts_dictionary(pdf: Any, fonts: dict, compress: bool, subset: bool, options: dict) -> Any:
     """WeasyPrint's own, after each face's subset is made on a core of its own: the faces grouped
-    and their glyphs merged as its loop does, so that the loop's own subsetting finds them done."""
+    and their glyphs merged as its loop does, so that the loop's own subsetting finds them done.
+    Not in the preview (subsets kept or reused): its threads' memory arenas would stay with it."""
     jobs = []
-    if subset:
+    if subset and _mode.get() is None:
         faces: dict[str, list[wp_fonts.Font]] = {}
         for font in fonts.values():
             faces.setdefault(font.hash, []).append(font)
@@ -79,9 +79,8 @@ def _build_fonts_dictionary(pdf: Any, fonts: dict, compress: bool, subset: bool,
             if not group[0].bitmap and not group[0].used_in_forms:
                 jobs.append((group[0], {k: v for f in group for k, v in f.to_unicode.items()}))
     if len(jobs) > 1:
-        mode = _mode.get()  # this thread's: the workers' own context is empty
         with ThreadPoolExecutor(min(len(jobs), os.cpu_count() or 1)) as pool:
-            list(pool.map(lambda job: _ahead(*job, options["hinting"], mode), jobs))
+            list(pool.map(lambda job: _ahead(*job, options["hinting"]), jobs))
     return _installed["build_fonts_dictionary"](pdf, fonts, compress, subset, options)
 
 
