@@ -142,7 +142,8 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)
     profile = make_profile(options.profile or layout.default_profile, layout.profiles, issue.pos)
-    inputs = inputs_digest(project, folder, layout.chain, profile.name)  # before the layout and photos are read
+    # Before the layout and photos are read; the first look (no checks) writes no stamp.
+    inputs = inputs_digest(project, folder, layout.chain, profile.name) if checks else ""
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     found = assets.gather(issue, report, cache)
