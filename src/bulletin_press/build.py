@@ -42,6 +42,7 @@ class Options:
     min_dpi: int | None = None  # overrides the profile's: fewer dots per inch where placed is a warning
     dry_run: bool = False  # `check`: every finding, the size budget measured, no PDF kept
     preview: bool = False  # `preview`: a PDF of its own (build/<id>/.preview.pdf), no size budget
+    layout: str | None = None  # `--layout NAME`: another layout than the issue's, its PDF named after it
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Result:
     moved_keys: dict = field(default_factory=dict)  # block id → holes.anchor_key of each photo in `moves`
     subsets: subsets.Kept = field(default_factory=dict)  # preview: the font subsets written, for the next first look
     inputs: str = ""  # project.inputs_digest when the build read its files (batch.write_stamp)
+    trial: str | None = None  # the layout tried on the issue (`--layout`), when not its own
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -78,10 +80,12 @@ def safe_filename(name: str) -> str:
     return cleaned[:200] or "issue.pdf"
 
 
-def pdf_path(project: Project, issue: Issue, profile: str) -> Path:
-    """Where a profile's PDF of an issue is written: build/<id>/<publication>-<edition>-<profile>.pdf."""
+def pdf_path(project: Project, issue: Issue, profile: str, trial: str | None = None) -> Path:
+    """Where a profile's PDF of an issue is written: build/<id>/<publication>-<edition>-<profile>.pdf;
+    `trial`: a layout tried on the issue (`--layout`), whose PDF never replaces the issue's own."""
     edition = numerals.edition(issue.year, issue.number, issue.date)
-    return project.build / issue.id / safe_filename(f"{issue.publication.name}-{edition}-{profile}.pdf")
+    suffix = f"-{trial}" if trial else ""
+    return project.build / issue.id / safe_filename(f"{issue.publication.name}-{edition}-{profile}{suffix}.pdf")
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Setup:
     out_path: Path
     pdf_options: dict
     inputs: str  # project.inputs_digest of the files as this build read them
+    trial: str | None = None  # `--layout`: the layout tried, when not the issue's own
 
     @property
     def folder(self) -> Path:
@@ -136,9 +141,13 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     report = Report()
     folder = project.issue_folder(issue_id)
     issue = load_issue(folder)
+    # A layout tried on the issue: set as if its YAML named it, the file untouched.
+    trial = options.layout if options.layout and options.layout != issue.layout else None
+    if trial:
+        issue = dataclasses.replace(issue, layout=trial)
     cache = project.build / "cache"
     fonts = resolve_fonts(project.fonts / "fonts.yaml", cache)
-    layout = find_layout(project.layouts, issue.layout, issue.pos)
+    layout = find_layout(project.layouts, issue.layout, Pos("--layout") if trial else issue.pos)
     if options.typography:
         layout = dataclasses.replace(layout, typography=options.typography)
     profile = make_profile(options.profile or layout.default_profile, layout.profiles, issue.pos)
@@ -152,8 +161,8 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     return Setup(project, issue, layout, profile, report, found, fonts.css(),
-                 f"{issue.publication.name} {edition}{cumulative}", pdf_path(project, issue, profile.name),
-                 profile.pdf_options(folder / "issue.yaml"), inputs)  # the variant's defaults apply from layout on
+                 f"{issue.publication.name} {edition}{cumulative}", pdf_path(project, issue, profile.name, trial),
+                 profile.pdf_options(folder / "issue.yaml"), inputs, trial)  # the variant's defaults apply from layout on
 
 
 def build(project: Project, issue_id: str, options: Options = Options(),
@@ -235,4 +244,4 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
                   passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves,
-                  moved_keys, kept, setup.inputs)
+                  moved_keys, kept, setup.inputs, setup.trial)

@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-v", "--verbose", action="store_true", help="print the time each stage took")
     r.add_argument("--profile", help="screen (default), print or archive — as the layout declares them")
     r.add_argument("--jpeg-quality", type=int, metavar="Q", help="JPEG quality of resampled photos (1-95)")
+    _layout_option(r)
     n = sub.add_parser("new", help="start the next issue from the previous one")
     n.add_argument("issue", help="the new issue's id, e.g. 2023-12")
     n.add_argument("--from", dest="previous", help="the issue to start from (default: the latest before it)")
@@ -40,10 +41,12 @@ def parser() -> argparse.ArgumentParser:
     pv = sub.add_parser("preview", help="a local page that shows the rendered pages and follows every edit")
     pv.add_argument("issue")
     pv.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one)")
+    _layout_option(pv)
     c = sub.add_parser("check", help="preflight an issue: every finding at once, no PDF kept")
     c.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     c.add_argument("--format", choices=("text", "json"), default="text", help="findings as lines or as JSON")
+    _layout_option(c)
     m = sub.add_parser("send", help="e-mail the issue's screen PDF to every member not yet sent, one message each")
     m.add_argument("issue", help="issue id under issues/ or a path to an issue folder")
     m.add_argument("--members", metavar="FILE", help="the members' CSV (default: members.csv at the project root)")
@@ -51,6 +54,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--test-to", metavar="ADDRESS", help="send one copy to ADDRESS only; the journal is not touched")
     m.add_argument("--status", action="store_true", help="print what the journal holds for the issue; send nothing")
     return p
+
+
+def _layout_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--layout", metavar="NAME", help="set the issue in another layout under layouts/ "
+                         "(issue.yaml untouched; the PDF's name ends in -NAME)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         project = find_project()
         result = build(project, args.issue, Options(strict=args.strict, html=args.html, profile=args.profile,
-                                                    jpeg_quality=args.jpeg_quality))
+                                                    jpeg_quality=args.jpeg_quality, layout=args.layout))
     except StrictError as e:
         _print_findings(e)
         print(f"bulletin-press: {len(e.findings)} warning(s) under --strict; no PDF written", file=sys.stderr)
@@ -104,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     if result.html:
         print(f"HTML: {result.html}", file=sys.stderr)
     from .batch import write_stamp
-    write_stamp(project, args.issue, result)  # `send` and `render --all` then know it is current
+    if not result.trial:  # a layout tried on the issue leaves its own PDF's state as it was
+        write_stamp(project, args.issue, result)  # `send` and `render --all` then know it is current
     print(result.summary())
     return EXIT_OK
 
@@ -151,7 +160,7 @@ def check(args: argparse.Namespace) -> int:
     findings: list[Finding]
     pages = size = 0
     try:
-        result = build(find_project(), args.issue, Options(dry_run=True))
+        result = build(find_project(), args.issue, Options(dry_run=True, layout=args.layout))
         findings, pages, size = result.report.findings, result.pages, result.size
     except BuildError as e:
         findings = e.findings
@@ -205,7 +214,7 @@ def schema(args: argparse.Namespace) -> int:
 def preview(args: argparse.Namespace) -> int:
     _load_engine(once=False)
     from .preview import serve
-    return serve(find_project(), args.issue, args.port)
+    return serve(find_project(), args.issue, args.port, args.layout)
 
 
 def send(args: argparse.Namespace) -> int:

@@ -47,9 +47,10 @@ class State:
 class Previewer:
     """Keeps WeasyPrint, the fonts and the photo cache warm in one process; renders on change."""
 
-    def __init__(self, project: Project, issue_id: str):
+    def __init__(self, project: Project, issue_id: str, layout: str | None = None):
         self.project = project
         self.issue_id = issue_id
+        self.layout = layout  # `--layout`: a layout tried on the issue
         self.folder = project.issue_folder(issue_id)
         self.state = State()
         self.lock = threading.Lock()
@@ -64,7 +65,8 @@ class Previewer:
         if self.memory is not None and not self.state.error:
             gc.disable()  # no collection pause while the save waits to be seen: give_back_memory collects after
             try:
-                look = quicklook.first_look(self.project, self.issue_id, self.memory, abandon=self.dirty.is_set)
+                look = quicklook.first_look(self.project, self.issue_id, self.memory, abandon=self.dirty.is_set,
+                                            layout=self.layout)
             except Abandoned:
                 return
             except Exception:  # noqa: BLE001 - only a guess: the whole render reports any error
@@ -79,7 +81,8 @@ class Previewer:
         pages = 0
         signatures: tuple[str, ...] = ()
         try:
-            result = build(self.project, self.issue_id, Options(profile="screen", preview=True), abandon=self.dirty.is_set)
+            result = build(self.project, self.issue_id, Options(profile="screen", preview=True, layout=self.layout),
+                           abandon=self.dirty.is_set)
             pdf, pages, signatures = result.pdf.read_bytes(), result.pages, result.signatures
             warnings = [str(f) for f in result.report.warnings]
             self.memory = quicklook.Memory.of(result)
@@ -280,9 +283,9 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(project: Project, issue_id: str, port: int = 8765) -> int:
+def serve(project: Project, issue_id: str, port: int = 8765, layout: str | None = None) -> int:
     """Serve until Ctrl-C; the first line printed is the address (tests read it)."""
-    previewer = Previewer(project, issue_id)
+    previewer = Previewer(project, issue_id, layout)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(previewer))
     server.daemon_threads = True
     stop = threading.Event()

@@ -78,12 +78,12 @@ class Replay(holes.Fixer):
 
 
 def first_look(project: Project, issue_id: str, memory: Memory,
-               abandon: Callable[[], bool] | None = None) -> Look | None:
+               abandon: Callable[[], bool] | None = None, layout: str | None = None) -> Look | None:
     """Lay the issue out as the last render did (its table hints, its photos' places) up to the first
     page whose boxes changed, and write that page alone. None when no page's boxes changed or the
     page draws what it drew: the whole render tells then. A guess, made fast: the whole render that
     follows has the last word (preview.py shows its pages when they differ)."""
-    setup = prepare(project, issue_id, Options(profile="screen", preview=True), checks=False)
+    setup = prepare(project, issue_id, Options(profile="screen", preview=True, layout=layout), checks=False)
     replay = Replay(memory)
     with pagemaker.abandoning(abandon):
         document = setup.lay_out(setup.html(memory.hints), replay)
