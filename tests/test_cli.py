@@ -167,3 +167,44 @@ def test_a_render_killed_mid_write_keeps_the_previous_pdf(in_project) -> None:
 def _left(pdf: Path) -> list[str]:
     """The files beside the PDF, less the input stamp a good render writes (`send` reads it)."""
     return sorted(p.name for p in pdf.parent.iterdir() if not p.name.startswith(".inputs-"))
+
+
+def test_layout_option_tries_a_layout_and_leaves_the_issue_alone(in_project, capsys) -> None:
+    project = in_project()
+    yaml_before = (project.issues / "x" / "issue.yaml").read_bytes()
+    assert main(["render", "x", "--layout", "member-brief"]) == 0
+    out = capsys.readouterr().out
+    tried = project.build / "x" / "测试简报-2024年第一期-screen-member-brief.pdf"
+    assert out.startswith(f"build/x/{tried.name}: screen, 1 pages")
+    assert (project.issues / "x" / "issue.yaml").read_bytes() == yaml_before
+    # The issue's own PDF and its up-to-date stamp are not claimed by the tried layout.
+    assert not (project.build / "x" / "测试简报-2024年第一期-screen.pdf").exists()
+    assert not list((project.build / "x").glob(".inputs-*"))
+    # member-brief's page is A4 with its own margins: the brief's stylesheet was the one applied.
+    from .conftest import pdf_text
+    assert "一段文字" in pdf_text(tried)
+    assert main(["check", "x", "--layout", "member-brief"]) == 0
+
+
+def test_layout_option_names_an_unknown_layout(in_project, capsys) -> None:
+    in_project()
+    assert main(["render", "x", "--layout", "two-colunm"]) == 2
+    err = capsys.readouterr().err
+    assert "--layout: unknown layout 'two-colunm'; expected one of: base, cega-bulletin, member-brief" in err
+    assert "Traceback" not in err
+
+
+def test_html_is_written_before_layout_so_a_crash_leaves_it(in_project, capsys, monkeypatch) -> None:
+    from bulletin_press import render
+
+    project = in_project()
+
+    def crash(*args, **kwargs):
+        raise AssertionError("inside the float layout")
+
+    monkeypatch.setattr(render, "layout", crash)
+    assert main(["render", "x", "--html"]) == 70
+    err = capsys.readouterr().err
+    html = project.build / "x" / "测试简报-2024年第一期-screen.html"
+    assert '<h2 class="section-banner">栏目</h2>' in html.read_text(encoding="utf-8")
+    assert f"the HTML being laid out: build/x/{html.name}" in err

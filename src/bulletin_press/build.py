@@ -187,14 +187,21 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     def lay_out(hints: relayout.Hints) -> weasyprint.Document:
         nonlocal html, fixer, pages_made
         html = setup.html(hints)
+        if html_path:  # before layout: an error inside WeasyPrint leaves the designer the evidence
+            render.write_text(html, html_path)
         fixer = holes.Fixer() if holes.ACTIVE else None  # no holes: photos move while the pages are made
         document = setup.lay_out(html, fixer)
         pages_made += fixer.pages_made if fixer else len(document.pages)
         return document
 
     # A pass may split a table group where the previous layout broke a page inside it.
-    with pagemaker.abandoning(abandon):
-        document, hints, passes = relayout.settle(lay_out)
+    try:
+        with pagemaker.abandoning(abandon):
+            document, hints, passes = relayout.settle(lay_out)
+    except Exception as e:  # the CLI names the HTML it was laying out when it reports a failure
+        if html_path and html_path.exists():
+            e.add_note(f"the HTML being laid out: {relpath(html_path)}")
+        raise
     layout_hints, moves = hints, dict(fixer.moves) if fixer else {}
     # What the preview's next first look needs to find a moved photo again (quicklook.Replay).
     moved_keys = ({e.get("data-block"): holes.anchor_key(e) for e in fixer.bodies if e.get("data-block") in moves}
@@ -202,8 +209,6 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     moved = fixer.reading_moves() if fixer else []
     if fixer and fixer.moves:
         hints = {**hints, **{k: {**hints.get(k, {}), **v} for k, v in fixer.moves.items()}}
-    if html_path:
-        render.write_text(html, html_path)
     lap("layout")
     where = Pos(relpath(folder / "issue.yaml"))
     report.extend(verify.check_completeness(issue, document, layout.typography))

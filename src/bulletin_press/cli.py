@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"bulletin-press: internal error ({type(e).__name__}: {e}); no PDF written — "
               "please report it, with BULLETIN_PRESS_DEBUG=1 for the details", file=sys.stderr)
+        for note in getattr(e, "__notes__", ()):  # e.g. where --html left the HTML being laid out
+            print(f"bulletin-press: {note}", file=sys.stderr)
         return EXIT_INTERNAL
     for finding in result.report.findings:
         print(finding, file=sys.stderr)
