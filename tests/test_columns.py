@@ -1,0 +1,79 @@
+"""Columns: the page promises (no hole at a column's foot, no heading ending a column) in any layout, read per column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+
+from bulletin_press import holes
+from bulletin_press.build import Options, prepare
+from bulletin_press.fill import ColumnFill, column_fill, page_fill
+from bulletin_press.project import Project
+
+from .conftest import HEADER, make_project
+
+PX = 0.75  # CSS px → PDF pt
+TEXT = "环境资助者网络的成员伙伴在社区里开展了一系列活动，讲述应对气候变化的故事。"
+
+
+def _articles(count: int, paragraphs: int, title: str = "标题") -> str:
+    body = "".join(f"      - type: article\n        title: {title}{n}\n        body:\n"
+                   + "".join(f'          - "{TEXT * (3 + (n + p) % 4)}"\n' for p in range(paragraphs))
+                   for n in range(count))
+    return HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n{body}"
+
+
+def _laid_out(project: Project, pdf: Path) -> list[ColumnFill]:
+    """The issue laid out once (no relayout pass), its PDF written; its columns as fill.py reads them."""
+    setup = prepare(project, "x", Options(), checks=False)
+    document = setup.lay_out(setup.html({}), holes.Fixer())
+    document.write_pdf(pdf)
+    return column_fill(document)
+
+
+def _variant(tmp: Path, yaml: str, css: str) -> Project:
+    project = make_project(tmp, yaml, layouts={"v": {"layout.yaml": "extends: cega-bulletin\nstylesheets: [v.css]\n",
+                                                     "v.css": css}})
+    issue = project.issues / "x" / "issue.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("layout: cega-bulletin", "layout: v"), encoding="utf-8")
+    return project
+
+
+def test_column_fill_reads_each_column_as_the_pdf_shows_it(tmp_path: Path) -> None:
+    """Two columns per article: on every page each column's lowest character stands where
+    column_fill says its foot's empty share begins, and a column's box holds its characters."""
+    project = _variant(tmp_path, _articles(4, 5), ".article { columns: 2; column-gap: 6mm }\n")
+    columns = _laid_out(project, tmp_path / "out.pdf")
+    assert any(c.left > 300 for c in columns)  # a right-hand column was found
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        assert {c.page for c in columns} == set(range(1, len(pdf.pages) + 1))
+        for column in columns:
+            page = pdf.pages[column.page - 1]
+            mine = [ch for ch in page.chars if column.left * PX - 1 <= ch["x0"] and ch["x1"] <= column.right * PX + 1
+                    and column.top * PX - 1 <= ch["top"] and ch["bottom"] <= column.foot * PX + 1 and ch["text"].strip()]
+            height = float(page.height) - (22 + 20) * 72 / 25.4
+            low = max((ch["bottom"] for ch in mine), default=None)
+            assert low is not None, column
+            # Lines are measured by their line box, characters by their glyphs: within a line's leading.
+            assert abs((column.foot * PX - low) / height - column.empty) < 0.03, (column, low)
+
+
+def test_one_column_pages_give_one_column_each_the_page_measure(tmp_path: Path) -> None:
+    project = make_project(tmp_path, _articles(3, 6))
+    setup = prepare(project, "x", Options(), checks=False)
+    document = setup.lay_out(setup.html({}), holes.Fixer())
+    columns, pages = column_fill(document), page_fill(document)
+    assert [(c.page, c.index) for c in columns] == [(p.number, 0) for p in pages]
+    assert [c.empty for c in columns] == [p.empty for p in pages]
+    assert [c.exempt for c in columns] == [p.exempt for p in pages]
+
+
+def test_a_heading_that_ends_a_column_is_named(tmp_path: Path) -> None:
+    """A title pushed to a column's foot by a tall block after it (kept whole) is reported stranded."""
+    block = "          - type: notice\n            lines:\n" + "".join(f"              - 第{n}行通知\n" for n in range(40))
+    yaml = _articles(1, 2) + "      - type: article\n        title: 孤立标题\n        body:\n" + block
+    project = _variant(tmp_path, yaml, ".article-title { break-after: auto }\n.notice { break-inside: avoid }\n")
+    columns = _laid_out(project, tmp_path / "out.pdf")
+    stranded = [c for c in columns if c.stranded]
+    assert [(c.page, c.stranded) for c in stranded] == [(1, ("孤立标题",))] and stranded[0].breaks_rule
