@@ -173,3 +173,29 @@ def test_the_renderer_lives_on_after_an_unexpected_failure(tmp_path: Path, capsy
     thread.join(timeout=5)
     assert calls == [0, 1]
     assert "a page image that would not draw" in capsys.readouterr().err
+
+
+def test_a_layout_tried_in_the_preview_is_the_one_shown(tmp_path: Path) -> None:
+    """`preview ISSUE --layout NAME`: the pages are set in the named layout (A5 here), the issue's
+    YAML untouched, and a save is seen in the same layout (first look and whole render alike)."""
+    a5 = {"layout.yaml": "extends: cega-bulletin\nstylesheets: [a5.css]\n", "a5.css": "@page { size: A5; }\n"}
+    project = make_project(tmp_path / "p", HEADER + BODY.replace("{para}", PARA + "无图"), layouts={"a5": a5})
+    (project.root / "issues" / "x" / "photos").mkdir()
+    Image.new("RGB", (1600, 1000), (40, 120, 80)).save(project.root / "issues" / "x" / "photos" / "a.jpg")
+    yaml = project.root / "issues" / "x" / "issue.yaml"
+    before = yaml.read_bytes()
+    previewer = Previewer(project, "x", layout="a5")
+
+    def page_width_mm() -> float:
+        doc = pypdfium2.PdfDocument(previewer.state.pdf)
+        try:
+            return doc[0].get_width() * 25.4 / 72
+        finally:
+            doc.close()
+
+    previewer.render()
+    assert not previewer.state.error and round(page_width_mm()) == 148 and yaml.read_bytes() == before
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("无图", "有图"), encoding="utf-8")
+    previewer.render()
+    assert not previewer.state.error and round(page_width_mm()) == 148
+    assert "有图" in "".join(page_texts(previewer.state.pdf))
