@@ -77,3 +77,62 @@ def test_a_heading_that_ends_a_column_is_named(tmp_path: Path) -> None:
     columns = _laid_out(project, tmp_path / "out.pdf")
     stranded = [c for c in columns if c.stranded]
     assert [(c.page, c.stranded) for c in stranded] == [(1, ("孤立标题",))] and stranded[0].breaks_rule
+
+
+# ---- what a reader sees: per column, from the PDF --------------------------------------------------
+
+def pdf_columns(pdf: Path, count: int, margins_mm: tuple[float, float] = (22, 20)) -> list[tuple[int, int, float, str]]:
+    """Per page and column (split at equal widths across the body's characters): (page, column,
+    empty share of the body below its lowest character, the text of its lowest line)."""
+    mm = 72 / 25.4
+    out = []
+    with pdfplumber.open(pdf) as doc:
+        for number, page in enumerate(doc.pages, 1):
+            top, bottom = margins_mm[0] * mm, float(page.height) - margins_mm[1] * mm
+            chars = [c for c in page.chars if c["text"].strip() and top - 1 <= c["top"] and c["bottom"] <= bottom + 1]
+            left, right = 18 * mm, float(page.width) - 18 * mm  # the house's side margins
+            width = (right - left) / count
+            for k in range(count):
+                mine = [c for c in chars if left + k * width - 1 <= c["x0"] < left + (k + 1) * width - 1]
+                low = max((c["bottom"] for c in mine), default=top)
+                line = "".join(c["text"] for c in mine if abs(c["bottom"] - low) < 2)
+                out.append((number, k, max(0.0, bottom - low) / (bottom - top), line))
+    return out
+
+
+SECTIONS = ".section { columns: 2; column-gap: 6mm }\n.section-banner { column-span: all }\n"
+
+
+def _two_sections(paragraphs: int) -> str:
+    one = "".join(f'          - "{TEXT * 4}"\n' for _ in range(paragraphs))
+    two = "".join(f'          - "{TEXT * 5}"\n' for _ in range(6))
+    return (HEADER + "sections:\n  - type: section\n    title: 第一栏目\n    body:\n      - type: article\n        title: 甲文\n"
+            f"        body:\n{one}  - type: section\n    title: 第二栏目\n    body:\n      - type: article\n        title: 乙文\n"
+            f"        body:\n{two}")
+
+
+def test_a_banner_across_the_columns_never_ends_a_page(tmp_path: Path) -> None:
+    """WeasyPrint 70 leaves a spanning banner at a page's foot with its columns on the next page
+    (its break-after is never weighed): find a text length that does that without the hook
+    (columns.py), then the same with it: the banner heads the next page."""
+    from bulletin_press import columns
+
+    def banner_at_foot(pdf: Path) -> bool:
+        return any(line.startswith("第二栏目") for _, _, _, line in pdf_columns(pdf, 2))
+
+    for paragraphs in range(8, 30):
+        project = _variant(tmp_path / f"p{paragraphs}", _two_sections(paragraphs), SECTIONS)
+        columns.uninstall()
+        try:
+            _laid_out(project, tmp_path / f"p{paragraphs}.pdf")
+        finally:
+            columns.install()
+        if banner_at_foot(tmp_path / f"p{paragraphs}.pdf"):
+            break
+    else:
+        raise AssertionError("no text length leaves the banner at a page's foot")
+    hooked = _laid_out(project, tmp_path / "hooked.pdf")
+    assert not banner_at_foot(tmp_path / "hooked.pdf")
+    assert not any(c.stranded for c in hooked)
+    with pdfplumber.open(tmp_path / "hooked.pdf") as doc:
+        assert any("第二栏目" in "".join(c["text"] for c in page.chars[:40]) for page in doc.pages[1:])

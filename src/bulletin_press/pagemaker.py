@@ -25,6 +25,7 @@ from weasyprint.css import AnonymousStyle, ComputedStyle
 from weasyprint.css.validation import preprocess_declarations
 from weasyprint.layout import page as wp_page
 
+from . import columns
 from .wp_version import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
@@ -145,12 +146,14 @@ def install() -> None:
             "layout/__init__.py (layout_document) and layout/page.py (make_all_pages, remake_page)")
     _installed["make_all_pages"] = wp_layout.make_all_pages
     wp_layout.make_all_pages = _make_all_pages
+    columns.install()  # a spanning heading stays with its columns
 
 
 def uninstall() -> None:
     """Back to WeasyPrint's own loop."""
     if _installed:
         wp_layout.make_all_pages = _installed.pop("make_all_pages")
+        columns.uninstall()
 
 
 # ---- box tree edits ---------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""Multi-column boxes (CSS `columns`), a WeasyPrint 70 hook: a heading that spans the columns never ends a page without them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weasyprint.layout import block as wp_block
+
+from .wp_version import require
+
+SUPPORTED = ("70.",)
+AVOID = ("avoid", "avoid-page", "avoid-column")
+_installed: dict[str, Any] = {}
+
+
+def _columns_layout(context: Any, box: Any, bottom_space: float, skip_stack: Any, containing_block: Any,
+                    page_is_empty: bool, absolute_boxes: Any, fixed_boxes: Any, *rest: Any) -> tuple:
+    """WeasyPrint's columns_layout, then: blocks that span the columns (`column-span: all`) and ask
+    to stay with what follows (`break-after: avoid`: a section's banner) are not left as the last
+    thing of a box that goes on on the next page. WeasyPrint lays a spanning block out on its own,
+    so its break-after is never weighed against the columns that follow it (a banner stranded at a
+    page's foot). They go to the next page with what follows; when nothing else of the box was laid
+    out, the box does, as a block that does not fit."""
+    result = _installed["columns_layout"](context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+                                          absolute_boxes, fixed_boxes, *rest)
+    new_box, resume_at = result[0], result[1]
+    if new_box is None or resume_at is None:
+        return result
+    children = new_box.children
+    keep = len(children)
+    while keep and not children[keep - 1].is_column and children[keep - 1].style["break_after"] in AVOID:
+        keep -= 1
+    if keep == len(children) or (keep == 0 and page_is_empty):
+        return result
+    dropped = children[keep:]
+    wp_block.remove_placeholders(context, dropped, absolute_boxes, fixed_boxes)
+    if keep == 0:
+        return None, {0: None}, {"break": "any", "page": None}, [], False
+    first = dropped[0].element
+    index = next(i for i, child in enumerate(box.children) if child.element is first and child.style["column_span"] == "all")
+    new_box.children = children[:keep]
+    last = children[keep - 1]
+    new_box.height = last.position_y + last.margin_height() - new_box.content_box_y()
+    return (new_box, {index: None}, *result[2:])
+
+
+def install() -> None:
+    """Hook the multi-column layout (once per process)."""
+    if _installed:
+        return
+    require("bulletin_press.columns", SUPPORTED, "layout/column.py (columns_layout) and layout/block.py (block_box_layout)")
+    _installed["columns_layout"] = wp_block.columns_layout
+    wp_block.columns_layout = _columns_layout
+
+
+def uninstall() -> None:
+    if _installed:
+        wp_block.columns_layout = _installed.pop("columns_layout")
