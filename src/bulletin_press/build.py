@@ -156,8 +156,10 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
     found = assets.gather(issue, report, cache)
+    if refused := preflight.check_stylesheets(layout):  # before layout: WeasyPrint would stop on them
+        raise BuildError(refused + report.findings)
     if checks:
-        report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache))
+        report.extend(preflight.check_structure(issue) + preflight.check_glyphs(issue, fonts, layout.typography, cache, layout))
     edition = numerals.edition(issue.year, issue.number, issue.date)
     cumulative = f"（{numerals.cumulative_line(issue.cumulative)}）" if issue.cumulative else ""
     return Setup(project, issue, layout, profile, report, found, fonts.css(),
@@ -199,6 +201,8 @@ def build(project: Project, issue_id: str, options: Options = Options(),
         with pagemaker.abandoning(abandon):
             document, hints, passes = relayout.settle(lay_out)
     except Exception as e:  # the CLI names the HTML it was laying out when it reports a failure
+        if note := preflight.engine_note(e, layout):  # WeasyPrint's own failure: the layout and its stylesheets
+            e.add_note(note)
         if html_path and html_path.exists():
             e.add_note(f"the HTML being laid out: {relpath(html_path)}")
         raise
@@ -214,6 +218,7 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     report.extend(verify.check_completeness(issue, document, layout.typography))
     verify.check_overflow(document, report, where)
     report.extend(preflight.check_resolution(issue, document, found, options.min_dpi or profile.min_dpi))
+    report.extend(preflight.check_layout_fonts(document, layout, resolve_fonts(project.fonts / "fonts.yaml", cache), cache))
     if report.errors:
         raise BuildError(report.findings)
     if options.strict and report.warnings:
