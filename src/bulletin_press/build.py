@@ -227,6 +227,7 @@ def build(project: Project, issue_id: str, options: Options = Options(),
 
     if profile.photos_dpi:
         photos.fit_to_placement(document, cache, profile.photos_dpi, profile.jpeg_quality)
+    photos.fit_css_images(document, cache, profile.photos_dpi, profile.jpeg_quality, bool(profile.bleed_mm))  # backgrounds, covers
     lap("photos")
 
     if options.preview:

@@ -127,3 +127,105 @@ def _resample(source: Path, target: Path, width: int, height: int, focus: tuple[
     out.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: ~3 % smaller
     tmp.replace(target)
     return True
+
+
+def css_images(document: weasyprint.Document) -> list[tuple[int, object, str, int, Path]]:
+    """Every raster background a layout's CSS draws: its page number, the box holding it, the attribute and
+    layer index it is in, and its file;
+    the page boxes (an @page background), the canvas (the root's) and every box's (a masthead cover)."""
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        root = page._page_box
+        holders = [(root, "canvas_background"), *((box, "background") for box in root.descendants(placeholders=True))]
+        for box, attribute in holders:
+            background = getattr(box, attribute, None)
+            if not background or not background.layers:
+                continue
+            urls = [value for kind, value in background.style["background_image"]]
+            for index, layer in enumerate(background.layers):
+                url = urls[index] if index < len(urls) and isinstance(urls[index], str) else ""
+                source = _local_path(url)
+                if isinstance(layer.image, RasterImage) and source and source.suffix.lower() in RASTER:
+                    found.append((number, box, attribute, index, source))
+    return found
+
+
+def fit_css_images(document: weasyprint.Document, cache: Path, dpi: int | None, quality: int, bleed: bool) -> int:
+    """The layout's background images as its photos: painted out to the bleed box where their box touches
+    the trim edge (`bleed`, the print profile), then resampled to the size they are drawn at `dpi`
+    (None: kept as they are); return how many were resampled."""
+    jobs = css_images(document)
+    if bleed:
+        for page in document.pages:
+            _bleed_backgrounds(page._page_box)
+    if not dpi or not jobs:
+        return 0
+    cache.mkdir(parents=True, exist_ok=True)
+    made = 0
+    for _, box, attribute, index, source in jobs:
+        background = getattr(box, attribute)
+        layer = background.layers[index]
+        width, height = layer.size
+        if not width or not height or layer.repeat != ("no-repeat", "no-repeat"):
+            continue  # a tiled pattern is drawn at its own size: nothing to gain
+        pixels_w = max(1, round(width / CSS_PX_PER_INCH * dpi))
+        pixels_h = max(1, round(pixels_w * height / width))
+        target = cache / f"{content_hash(source, cache)}-{pixels_w}x{pixels_h}-fit-q{quality}.jpg"
+        if not target.is_file() and not _resample(source, target, pixels_w, pixels_h, None, quality):
+            continue
+        with PILImage.open(target) as im:
+            image = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
+        layers = list(background.layers)
+        layers[index] = layer._replace(image=image)
+        setattr(box, attribute, background._replace(layers=layers))
+        made += 1
+    return made
+
+
+def _bleed_backgrounds(page: boxes.PageBox) -> None:
+    """A background painted up to a trim edge goes on to the bleed box's edge, and a cover image grows
+    with it: WeasyPrint paints only the page's own background into the bleed."""
+    bx, by, bw, bh = page.bleed_area
+    width, height = page.margin_width(), page.margin_height()
+    near = 0.5  # CSS px: a box set to the trim edge by negative margins lands there to a rounding
+    holders = [(page, "canvas_background"), *((box, "background") for box in page.descendants(placeholders=True))]
+    for box, attribute in holders:
+        background = getattr(box, attribute, None)
+        if not background or not background.layers:
+            continue
+        layers = []
+        for layer in background.layers:
+            x, y, w, h = layer.painting_area
+            left, top = (bx if abs(x) < near else x), (by if abs(y) < near else y)
+            right = bx + bw if abs(x + w - width) < near else x + w
+            bottom = by + bh if abs(y + h - height) < near else y + h
+            area = (left, top, right - left, bottom - top)
+            if area == tuple(layer.painting_area):
+                layers.append(layer)  # not at the trim, or already in the bleed (the page's own)
+            else:
+                clipped = [(min(c[0], left) if abs(c[0] - x) < near else c[0], min(c[1], top) if abs(c[1] - y) < near else c[1],
+                            c[2], c[3], *c[4:]) for c in layer.clipped_boxes]
+                clipped = [(cx, cy, (right if abs(c[0] + c[2] - x - w) < near else c[0] + c[2]) - cx,
+                            (bottom if abs(c[1] + c[3] - y - h) < near else c[1] + c[3]) - cy, *c[4:])
+                           for (cx, cy, *_), c in zip(clipped, layer.clipped_boxes)]
+                layers.append(_cover(layer._replace(painting_area=area, clipped_boxes=clipped), (x, y, w, h)))
+        setattr(box, attribute, background._replace(layers=layers))
+
+
+def _cover(layer: object, before: tuple[float, float, float, float]) -> object:
+    """An image that covered the area before it grew covers it after, scaled about the same anchor."""
+    if layer.image is None or layer.size == "unused" or layer.repeat != ("no-repeat", "no-repeat"):  # type: ignore[attr-defined]
+        return layer
+    (px, py, *_), (ix, iy), (iw, ih) = layer.positioning_area, layer.position, layer.size  # type: ignore[attr-defined]
+    x0, y0 = px + ix, py + iy
+    bx, by, bw, bh = before
+    if x0 > bx + 0.5 or y0 > by + 0.5 or x0 + iw < bx + bw - 0.5 or y0 + ih < by + bh - 0.5:
+        return layer  # it did not cover its box: a positioned picture, left as placed
+    ax, ay, aw, ah = layer.painting_area  # type: ignore[attr-defined]
+    scale = max(aw / iw, ah / ih, 1.0)
+    # Keep the point of the image at the old area's centre where it was.
+    cx, cy = bx + bw / 2, by + bh / 2
+    nx, ny = cx - (cx - x0) * scale, cy - (cy - y0) * scale
+    nx, ny = min(nx, ax), min(ny, ay)
+    nx, ny = max(nx, ax + aw - iw * scale), max(ny, ay + ah - ih * scale)
+    return layer._replace(size=(iw * scale, ih * scale), position=(nx - px, ny - py))  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from weasyprint.formatting_structure import boxes
 
 from ..assets import Asset
 from ..content.model import Image, Issue
-from ..diagnostics import Finding
+from ..diagnostics import Finding, Pos, relpath
 
 CSS_PX_PER_INCH = 96
 
@@ -40,4 +40,25 @@ def check_resolution(issue: Issue, document: weasyprint.Document, assets: dict[s
             findings.append(Finding(images[src].pos, (
                 f"photo {src} is {dpi:.0f} dpi where page {number} places it ({asset.width}×{asset.height} px over "
                 f"{mm(width):.0f}×{mm(height):.0f} mm); expected at least {min_dpi} dpi — supply a larger original"), "warning"))
-    return findings
+    return findings + _check_css_images(document, min_dpi)
+
+
+def _check_css_images(document: weasyprint.Document, min_dpi: int) -> list[Finding]:
+    """The layout's background images (covers, bands) at the size they are drawn, named by their file."""
+    from ..photos import css_images
+
+    worst: dict[str, tuple[float, int, float, float]] = {}
+    for number, box, attribute, index, source in css_images(document):
+        layer = getattr(box, attribute).layers[index]
+        if layer.size == "unused" or not layer.size[0] or not layer.size[1]:
+            continue
+        dpi = CSS_PX_PER_INCH * min(layer.image.width / layer.size[0], layer.image.height / layer.size[1])
+        key = relpath(source)
+        if key not in worst or dpi < worst[key][0]:
+            worst[key] = (dpi, number, *layer.size)
+    mm = lambda px: px / CSS_PX_PER_INCH * 25.4  # noqa: E731
+    return [Finding(Pos(src), (
+        f"background image {src} is {dpi:.0f} dpi where the layout's CSS draws it on page {number} ({mm(w):.0f}×{mm(h):.0f} mm); "
+        f"expected at least {min_dpi} dpi — supply a larger image"), "warning")
+        for src, (dpi, number, w, h) in worst.items() if dpi < min_dpi]
+
