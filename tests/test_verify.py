@@ -107,7 +107,7 @@ def test_the_text_layer_is_read_on_two_cores_page_for_page(tmp_path: Path, monke
 
     pdf = _pages_pdf(tmp_path, 10)
     texts = verify._page_texts(pdf, 10)
-    assert forks == [1] and [t.split("：")[0] for t in texts] == [f"第{n}页" for n in range(1, 11)]
+    assert forks == [1] and [t.split("：")[0] for t, in texts] == [f"第{n}页" for n in range(1, 11)]
 
     parent, opened = os.getpid(), pypdfium2.PdfDocument
 

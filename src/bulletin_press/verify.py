@@ -9,6 +9,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
@@ -81,21 +82,25 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
 
     Catches what the laid-out boxes cannot show: a glyph run whose text mapping was lost (a word
     joiner inside —— merges the dashes into one glyph with no text). Running heads and folios are
-    taken out page by page so that a paragraph split across pages reads whole.
+    taken out page by page so that a paragraph split across pages reads whole. A float (sidebar,
+    pull quote) is read as a block of its own: WeasyPrint draws a page's floats before its lines,
+    so copied out as drawn, its text would stand inside the paragraph broken across that page.
     """
     margins: dict[int, list[str]] = {}
     for number, box, margin in text_boxes(document):
         if margin:
             margins.setdefault(number, []).append(squash(box.text))
-    pages = []
-    for number, copied in enumerate(_page_texts(pdf, len(document.pages)), 1):
+    pages, asides = [], []
+    for number, (copied, *floated) in enumerate(_page_texts(pdf, len(document.pages), float_areas(document)), 1):
         text = squash(copied)
         for head in margins.get(number, []):
             at = text.rfind(head)  # drawn after the page's body
             if head and at >= 0:
                 text = text[:at] + text[at + len(head):]
         pages.append(text)
-    whole = comparable("".join(pages))  # joined first: a word may break from one page to the next
+        asides.extend(floated)
+    # Joined first: a word may break from one page to the next, a float from one page to the next.
+    whole = comparable("".join(pages)) + "\0" + comparable("".join(asides))
     findings = []
     for text, owner in issue.texts():
         typed = plain_text(text, settings)
@@ -106,16 +111,91 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
     return findings
 
 
-def _page_texts(pdf: Path, count: int) -> list[str]:
-    """Each page's text as PDFium copies it out; the second half of a longer PDF read by a forked
+PX = 0.75  # PDF points per CSS px
+
+
+@dataclass(frozen=True)
+class FloatArea:
+    """Where a float with text lies on its page, in PDF points (left, bottom, right, top); for a
+    floated ::first-letter (a drop cap), also where its paragraph's text goes on beside it."""
+
+    box: tuple[float, float, float, float]
+    then: tuple[float, float, float, float] | None = None
+
+
+def float_areas(document: weasyprint.Document) -> dict[int, list[FloatArea]]:
+    """The floats holding text on each page (1-based), outermost only, in drawing order."""
+    found: dict[int, list[FloatArea]] = {}
+    for number, page in enumerate(document.pages, 1):
+
+        def area(x: float, y: float, width: float, height: float) -> tuple[float, float, float, float]:
+            return (x * PX, (page.height - y - height) * PX, (x + width) * PX, (page.height - y) * PX)
+
+        stack: list[tuple[boxes.Box, boxes.Box | None]] = [(page._page_box, None)]
+        while stack:
+            box, parent = stack.pop()
+            if box.is_floated() and any(isinstance(b, boxes.TextBox) and b.text.strip() for b in box.descendants()):
+                then = None
+                if box.element_tag.endswith("::first-letter") and isinstance(parent, boxes.ParentBox):
+                    after = [b for c in parent.children[[id(c) for c in parent.children].index(id(box)) + 1:]
+                             for b in c.descendants() if isinstance(b, boxes.TextBox) and b.text.strip()]
+                    then = area(after[0].position_x, after[0].position_y, after[0].width, after[0].height) if after else None
+                found.setdefault(number, []).append(FloatArea(area(
+                    box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()), then))
+            elif isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.MarginBox):
+                stack.extend((child, box) for child in reversed(box.children))
+    return found
+
+
+def _split_page(textpage: object, areas: list[FloatArea]) -> list[str]:
+    """A page's text as [what is outside its floats, each float's own text], every character given
+    to the float its origin lies in; a drop cap's letter goes back before the first character of
+    the line beside it."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium
+
+    raw = textpage.raw  # type: ignore[attr-defined]
+    x, y = ctypes.c_double(), ctypes.c_double()
+
+    def inside(rect: tuple[float, float, float, float]) -> bool:
+        return rect[0] - 1 <= x.value <= rect[2] + 1 and rect[1] - 1 <= y.value <= rect[3] + 1
+
+    chars: list[tuple[str, int | None, list[int]]] = []  # (character, its float, the drop caps it stands beside)
+    for i in range(pdfium.FPDFText_CountChars(raw)):
+        char = chr(pdfium.FPDFText_GetUnicode(raw, i))
+        pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
+        if char.isspace():  # PDFium's own line ends and spaces have no place of their own
+            chars.append((char, None, []))
+            continue
+        owner = next((k for k, a in enumerate(areas) if inside(a.box)), None)
+        chars.append((char, owner, [k for k, a in enumerate(areas) if owner is None and a.then and inside(a.then)]))
+    own = ["".join(c for c, o, _ in chars if o == k) for k in range(len(areas))]
+    body, placed = [], set()
+    for char, owner, beside in chars:
+        for k in beside:
+            if k not in placed:  # the drop cap's letter, read where the reader reads it
+                body.append(own[k])
+                placed.add(k)
+        if owner is None:
+            body.append(char)
+    return ["".join(body), *(text for k, text in enumerate(own) if k not in placed)]
+
+
+def _page_texts(pdf: Path, count: int, floats: dict[int, list[FloatArea]] | None = None) -> list[list[str]]:
+    """Each page's text as PDFium copies it out, [its text] — on a page with `floats`, [the text
+    outside them, each float's text] (_split_page); the second half of a longer PDF read by a forked
     child on another core meanwhile (PDFium, ~8 ms a page, runs in one thread per process: 2023-11
     0.16 → 0.13 s). Should the child fail, its pages are read here."""
     import pypdfium2  # already loaded for preview; here only when a PDF is written
 
-    def read(numbers: range) -> list[str]:
+    areas = floats or {}
+
+    def read(numbers: range) -> list[list[str]]:
         doc = pypdfium2.PdfDocument(str(pdf))
         try:
-            return [doc[n].get_textpage().get_text_range() for n in numbers]
+            return [_split_page(page, areas[n + 1]) if n + 1 in areas else [page.get_text_range()]
+                    for n in numbers for page in (doc[n].get_textpage(),)]
         finally:
             doc.close()
 

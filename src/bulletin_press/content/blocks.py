@@ -193,6 +193,22 @@ class Notice(Block):
     lines: tuple[Text, ...]
 
 
+@block("sidebar")
+class Sidebar(Block):
+    """A titled box of paragraphs set beside the article's text (the house layout floats it) or after it."""
+
+    title: Text | None = None
+    paragraphs: tuple[Text, ...]
+
+
+@block("pullquote")
+class Pullquote(Block):
+    """A short quotation from the article, set large; `attribution`: who said it."""
+
+    text: Text
+    attribution: Text | None = None
+
+
 # The languages an article may be set in, and the group whose fonts and rules set it (fonts.yaml
 # `lang:`, base.css :lang()). An issue is in Simplified Chinese (zh-CN) unless an article says otherwise.
 LANGUAGES = {
