@@ -9,7 +9,6 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
@@ -114,75 +113,48 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
 PX = 0.75  # PDF points per CSS px
 
 
-@dataclass(frozen=True)
-class FloatArea:
-    """Where a float with text lies on its page, in PDF points (left, bottom, right, top); for a
-    floated ::first-letter (a drop cap), also where its paragraph's text goes on beside it."""
-
-    box: tuple[float, float, float, float]
-    then: tuple[float, float, float, float] | None = None
+Area = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 
-def float_areas(document: weasyprint.Document) -> dict[int, list[FloatArea]]:
-    """The floats holding text on each page (1-based), outermost only, in drawing order."""
-    found: dict[int, list[FloatArea]] = {}
+def float_areas(document: weasyprint.Document) -> dict[int, list[Area]]:
+    """Where the floats holding text lie on each page (1-based), outermost only, in drawing order.
+    (A floated ::first-letter never gets here: preflight/stylesheets.py refuses it.)"""
+    found: dict[int, list[Area]] = {}
     for number, page in enumerate(document.pages, 1):
-
-        def area(x: float, y: float, width: float, height: float) -> tuple[float, float, float, float]:
-            return (x * PX, (page.height - y - height) * PX, (x + width) * PX, (page.height - y) * PX)
-
-        stack: list[tuple[boxes.Box, boxes.Box | None]] = [(page._page_box, None)]
+        stack: list[boxes.Box] = [page._page_box]
         while stack:
-            box, parent = stack.pop()
+            box = stack.pop()
             if box.is_floated() and any(isinstance(b, boxes.TextBox) and b.text.strip() for b in box.descendants()):
-                then = None
-                if box.element_tag.endswith("::first-letter") and isinstance(parent, boxes.ParentBox):
-                    after = [b for c in parent.children[[id(c) for c in parent.children].index(id(box)) + 1:]
-                             for b in c.descendants() if isinstance(b, boxes.TextBox) and b.text.strip()]
-                    then = area(after[0].position_x, after[0].position_y, after[0].width, after[0].height) if after else None
-                found.setdefault(number, []).append(FloatArea(area(
-                    box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()), then))
+                x, y = box.border_box_x(), box.border_box_y()
+                found.setdefault(number, []).append((x * PX, (page.height - y - box.border_height()) * PX,
+                                                     (x + box.border_width()) * PX, (page.height - y) * PX))
             elif isinstance(box, boxes.ParentBox) and not isinstance(box, boxes.MarginBox):
-                stack.extend((child, box) for child in reversed(box.children))
+                stack.extend(reversed(box.children))
     return found
 
 
-def _split_page(textpage: object, areas: list[FloatArea]) -> list[str]:
-    """A page's text as [what is outside its floats, each float's own text], every character given
-    to the float its origin lies in; a drop cap's letter goes back before the first character of
-    the line beside it."""
+def _split_page(textpage: object, areas: list[Area]) -> list[str]:
+    """A page's text as [what is outside its floats, each float's own text], each character given
+    to the float its origin lies in (PDFium copies them out in drawing order: floats first)."""
     import ctypes
 
     import pypdfium2.raw as pdfium
 
     raw = textpage.raw  # type: ignore[attr-defined]
     x, y = ctypes.c_double(), ctypes.c_double()
-
-    def inside(rect: tuple[float, float, float, float]) -> bool:
-        return rect[0] - 1 <= x.value <= rect[2] + 1 and rect[1] - 1 <= y.value <= rect[3] + 1
-
-    chars: list[tuple[str, int | None, list[int]]] = []  # (character, its float, the drop caps it stands beside)
+    parts: list[list[str]] = [[] for _ in range(len(areas) + 1)]
     for i in range(pdfium.FPDFText_CountChars(raw)):
         char = chr(pdfium.FPDFText_GetUnicode(raw, i))
-        pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
-        if char.isspace():  # PDFium's own line ends and spaces have no place of their own
-            chars.append((char, None, []))
-            continue
-        owner = next((k for k, a in enumerate(areas) if inside(a.box)), None)
-        chars.append((char, owner, [k for k, a in enumerate(areas) if owner is None and a.then and inside(a.then)]))
-    own = ["".join(c for c, o, _ in chars if o == k) for k in range(len(areas))]
-    body, placed = [], set()
-    for char, owner, beside in chars:
-        for k in beside:
-            if k not in placed:  # the drop cap's letter, read where the reader reads it
-                body.append(own[k])
-                placed.add(k)
-        if owner is None:
-            body.append(char)
-    return ["".join(body), *(text for k, text in enumerate(own) if k not in placed)]
+        owner = 0
+        if not char.isspace():  # PDFium's own line ends and spaces have no place of their own
+            pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
+            owner = next((k + 1 for k, (left, bottom, right, top) in enumerate(areas)
+                          if left - 1 <= x.value <= right + 1 and bottom - 1 <= y.value <= top + 1), 0)
+        parts[owner].append(char)
+    return ["".join(part) for part in parts]
 
 
-def _page_texts(pdf: Path, count: int, floats: dict[int, list[FloatArea]] | None = None) -> list[list[str]]:
+def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = None) -> list[list[str]]:
     """Each page's text as PDFium copies it out, [its text] — on a page with `floats`, [the text
     outside them, each float's text] (_split_page); the second half of a longer PDF read by a forked
     child on another core meanwhile (PDFium, ~8 ms a page, runs in one thread per process: 2023-11
