@@ -22,10 +22,12 @@ ISSUES = {"2023-11": ROOT / "issues" / "2023-11", "2020-09": ROOT / "issues" / "
           **{p.name: p for p in sorted((ROOT / "tests" / "corpus").iterdir()) if (p / "issue.yaml").is_file()}}
 COLUMNS = {"two-column-section": 2, "two-column-article": 2}  # the most columns a variant sets
 MARGINS = {"a5": (15, 14)}  # top and bottom page margins (mm) where a variant changes the house's 22/20
+REFUSED = {"drop-cap": "drop-cap.css:2:1"}  # variants WeasyPrint 70 cannot set: refused at this place
 
 
-def variants() -> list[str]:
-    return sorted(p.name for p in VARIANTS.iterdir() if (p / "layout.yaml").is_file())
+def variants(refused: bool = True) -> list[str]:
+    """The variants' names; `refused`: those the engine refuses up front (REFUSED) too."""
+    return sorted(p.name for p in VARIANTS.iterdir() if (p / "layout.yaml").is_file() and (refused or p.name not in REFUSED))
 
 
 def project(tmp: Path) -> Project:
