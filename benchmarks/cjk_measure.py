@@ -4,6 +4,12 @@ Usage:
   .venv/bin/python benchmarks/cjk_measure.py FILE.pdf [FILE.pdf …]   # one row per PDF
   .venv/bin/python benchmarks/cjk_measure.py --issue 2023-11 [--runs 3]
   .venv/bin/python benchmarks/cjk_measure.py --issue tests/corpus/2023-12 --runs 0   # any issue folder
+  .venv/bin/python benchmarks/cjk_measure.py --narrow [2023-11,tests/corpus/2024-01] [-v]
+
+With --narrow it renders each issue in the house layout and in narrow-column variants (two columns
+per section, per article; A5 with smaller type) and counts, per PDF, the loose lines and the lines
+held at the limit (Han gaps at 0.15 em: the justification stopped there and the line ends short),
+each with the cause read from the line after it (`cause`).
 
 With --issue it renders the issue with bulletin-press (writing its HTML), lays out the same HTML
 with plain WeasyPrint, measures both side by side, and times the render with the justification
@@ -197,6 +203,88 @@ def _same_column(line: Line, left: float, indent: float) -> bool:
     return abs(line.x0 - left) < 1 or abs(line.x0 - left - indent) < 1
 
 
+def loose_lines(pdf_path: Path, top_margin: float = 62, bottom_margin: float = 56,
+                limit: float = LOOSE_EM) -> list[tuple[Line, float, Line | None]]:
+    """Lines whose Han characters stand more than `limit` em apart: (line, spread, next line)."""
+    lines = lines_of(pdf_path, top_margin, bottom_margin)
+    return [(ln, spread, lines[i + 1] if i + 1 < len(lines) else None) for i, ln in enumerate(lines)
+            if (spread := han_spread(ln)) is not None and spread > limit]
+
+
+QUOTES = set("“‘”’")
+ADDRESS_MARK = re.compile(r"https?:|www\.|@|\.(?:org|com|cn|net)\b|/[A-Za-z]")
+
+
+def cause(line: Line, nxt: Line | None) -> str:
+    """Why a line went loose, read from what it could not take from the next line."""
+    if nxt is None or nxt.page != line.page and not nxt.text:
+        return "other"
+    head, tail = nxt.text[:12], line.text[-12:]
+    if ADDRESS_MARK.search(tail + head):
+        return "address"
+    if QUOTES & set(head[:3]) and HAN.match(head[0]):
+        return "quote held to its neighbours"  # UAX #14: 称“INC… moves as one piece
+    if head[0] in NO_START or head[:2] in ("——", "……") or head[1:3] in ("——", "……"):
+        return "line-start prohibition"
+    if LATIN.match(head[0]) or head[0] in "（(" and LATIN.match(head[1:2]):
+        return "number" if head[0].isdigit() else "Latin word"
+    if len(line.text) <= 8:
+        return "few Han (narrow cell)"
+    if len(nxt.text) <= 4:
+        return "last-line binding"
+    return "other"
+
+
+VARIANTS = {  # narrow-column restyles a designer writes (issue 20); each extends the house layout
+    "two-column-section": ".section { columns: 2; column-gap: 6mm; }\n.section-banner { column-span: all; }\n",
+    "two-column-article": ".article { columns: 2; column-gap: 5mm; }\n.article-title, .article-meta { column-span: all; }\n",
+    "a5": "@page { size: A5; margin: 15mm 12mm 14mm; }\n:root { --body-size: 9.5pt; --banner-size: 12pt; "
+          "--article-title-size: 11pt; --masthead-title-size: 30pt; --photo-max-height: 70mm; --photo-tall-height: 80mm; }\n",
+}
+NARROW_ISSUES = "2023-11,tests/corpus/2023-12,tests/corpus/2024-01,tests/corpus/2024-03-brief"
+
+
+def narrow(issues: list[str], verbose: bool = False) -> None:
+    """Loose lines and lines held at the limit, per issue and layout, with their causes."""
+    import shutil
+    from collections import Counter
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from bulletin_press.build import Options, build
+    from bulletin_press.content.load import load_issue
+    from bulletin_press.project import Project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        shutil.copytree(ROOT / "layouts", base / "layouts")  # copied: the fetcher refuses files outside
+        shutil.copytree(ROOT / "fonts", base / "fonts")
+        for name, css in VARIANTS.items():
+            (base / "layouts" / name).mkdir()
+            (base / "layouts" / name / "layout.yaml").write_text(
+                f"name: {name}\nextends: cega-bulletin\nstylesheets: [{name}.css]\n", encoding="utf-8")
+            (base / "layouts" / name / f"{name}.css").write_text(css, encoding="utf-8")
+        (base / "issues").mkdir()
+        project = Project(base, build_dir=base / "build")
+        print(f"{'issue':<16}{'layout':<20}{'pages':>6}{'s':>6}{'loose':>7}{'at limit':>10}  causes")
+        for issue in issues:
+            folder = ROOT / ("issues/" + issue if "/" not in issue else issue)
+            (base / "issues" / folder.name).symlink_to(folder)
+            house = load_issue(folder).layout
+            for layout in ("house", *VARIANTS):
+                start = time.perf_counter()
+                result = build(project, folder.name, Options(layout=None if layout == "house" else layout))
+                seconds = time.perf_counter() - start
+                top, bottom = (15 * 72 / 25.4, 14 * 72 / 25.4) if layout == "a5" else MARGINS.get(house, MARGINS["cega-bulletin"])
+                found = loose_lines(result.pdf, top, bottom, limit=LOOSE_EM - 0.005)  # at the limit or over
+                loose = [f for f in found if f[1] > LOOSE_EM + 0.005]  # 0.005: the PDF's rounding
+                causes = Counter(cause(ln, nxt) for ln, _, nxt in found)
+                print(f"{folder.name:<16}{layout:<20}{result.pages:>6}{seconds:>6.1f}{len(loose):>7}"
+                      f"{len(found) - len(loose):>10}  " + ", ".join(f"{k} {n}" for k, n in causes.most_common()))
+                if verbose:
+                    for ln, spread, nxt in found:
+                        print(f"    p{ln.page} {spread:.2f} em {cause(ln, nxt)}: {ln.text} | {nxt.text[:12] if nxt else ''}")
+
+
 def compare(issue: str, runs: int, verbose: bool = False) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from bulletin_press.build import Options, build
@@ -260,9 +348,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3, help="timing runs with justification on/off (0: none)")
     p.add_argument("--margins", type=margins, default=MARGINS["cega-bulletin"], metavar="TOP,BOTTOM",
                    help="for PDFs: the page margins in pt holding head and folio (member-brief: 57,51)")
+    p.add_argument("--narrow", nargs="?", const=NARROW_ISSUES, metavar="ISSUES",
+                   help=f"loose lines in narrow-column variants of comma-separated issues (default {NARROW_ISSUES})")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="list each forbidden break, lone line, ragged line and loose line")
     args = p.parse_args(argv)
+    if args.narrow:
+        narrow(args.narrow.split(","), args.verbose)
+        return 0
     if args.issue:
         compare(args.issue, args.runs, args.verbose)
         return 0

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Iterator
 
 from markupsafe import Markup, escape
 
+from .cjk import filters
 from .cjk.filters import Typography, filter_text, halt_spans
 from .content import addresses, inline
 
 DEFAULT = Typography()
+# A run of Latin words in running text (ASCII punctuation and spaces between them), from a letter to
+# a letter. One with a word of five letters or more, not all capitals (not an acronym), is marked
+# English: Chinese text does not hyphenate, and a long English word that cannot break leaves the line
+# before it loose; base.css hyphenates `span[lang="en"]` with the English dictionary.
+ENGLISH = re.compile(r"[A-Za-z][A-Za-z0-9'’\-.,:;!?()&/ \u00a0\u200b\u2060]*[A-Za-z]")
+WORD = re.compile(r"[A-Za-z]?[a-z]{4,}")
+HAN = re.compile(f"[{filters.HAN}]")  # only Chinese text marks its English: elsewhere the element's lang holds
 
 
 @lru_cache(maxsize=16384)
@@ -72,5 +81,16 @@ def _text(text: str, settings: Typography, autolink: bool) -> str:
 
 
 def _marks(text: str, settings: Typography) -> str:
+    """Escaped text, its compressed punctuation in `halt` spans, its English words in `lang="en"`."""
+    out, at = [], 0
+    for m in ENGLISH.finditer(text) if HAN.search(text) else ():
+        if WORD.search(m.group()):
+            out += [_compress(text[at : m.start()], settings), f'<span lang="en">{escape(m.group())}</span>']
+            at = m.end()
+    out.append(_compress(text[at:], settings))
+    return "".join(out)
+
+
+def _compress(text: str, settings: Typography) -> str:
     escaped = str(escape(text))
     return halt_spans(escaped) if settings.compress else escaped

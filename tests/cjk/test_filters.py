@@ -69,11 +69,22 @@ def test_switches() -> None:
 
 
 def test_straight_quotes_curl_in_chinese_context() -> None:
-    assert run('他说"好"，\'对\'。') == "他说“好”，‘对’。"
-    assert run('"CEGA"成员') == "“CEGA”成员"  # Latin inside, Han right outside: Chinese context
-    assert run('参加"Earth Hour"活动') == "参加“Earth Hour”活动"
+    assert seen(run('他说"好"，\'对\'。')) == "他说“好”，‘对’。"
+    assert seen(run('"CEGA"成员')) == "“CEGA”成员"  # Latin inside, Han right outside: Chinese context
+    assert seen(run('参加"Earth Hour"活动')) == "参加“Earth Hour”活动"
     assert filter_text(['"', "中国角", '"'], ON) == ["“", "中国角", "”"]  # across inline marks
-    assert run('"甲"和"乙"') == "“甲”和“乙”"  # open and close alternate
+    assert seen(run('"甲"和"乙"')) == "“甲”和“乙”"  # open and close alternate
+
+
+def test_lines_may_break_before_an_opening_quote_and_after_a_closing_one() -> None:
+    # UAX #14 holds a quotation mark to both neighbours; clreq breaks outside the quotes.
+    assert run("简称“INC-3”）召开") == "简称\u200b“INC-3”）召开"
+    assert run("添‘益’点绿”回收") == "添\u200b‘益’\u200b点绿”\u200b回收"
+    assert run("计算的，‘损害’却") == "计算的，\u200b‘损害’\u200b却"
+    assert run("“甲”“乙”") == "“甲”\u200b“乙”"
+    assert run("“好”。") == "“好”。"  # never before a mark that may not start a line
+    assert run("it’s “fine”") == "it’s “fine”"  # English keeps its quotes as typed
+    assert halt_spans("说，\u200b“好") == '说<span class="halt">，</span>\u200b“好'  # still compressed
 
 
 def test_latin_quotes_apostrophes_and_primes_stay() -> None:

@@ -25,6 +25,12 @@ SPACE_BETWEEN = re.compile(f"(?<=[{HAN}])(?=[{LATIN}])|(?<=[{LATIN}])(?=[{HAN}])
 # Never inside the run: a joiner between two dashes breaks the PDF's text mapping of ——.
 NO_LINE_START = re.compile("(?<=[^\\s\u2060·～—…])(?=[·～—…])")
 WJ = "\u2060"
+ZWSP = "\u200b"
+# Pango follows UAX #14, whose quotation marks (class QU) hold on to both neighbours: `简称“INC-3”）`
+# then moves as one piece and leaves the line before it loose. Chinese typesetting breaks before an
+# opening quote and after a closing one (clreq), so a break opportunity goes there, between Han
+# characters or marks that may end or start a line.
+QUOTE_BREAK = re.compile(f"(?<=[{HAN}{CLOSING}])(?=[“‘])|(?<=[”’])(?=[{HAN}{OPENING}])")
 # The spacing, joiners and break opportunities the filters may add; everything else is kept as typed.
 ADDED = " \u2060\u200b"
 
@@ -35,7 +41,7 @@ class Typography:
 
     punctuation: bool = True  # half-width , ( ) : ; ? ! → full-width in Chinese context
     autospace: bool = True  # a space between Han and Latin letters or digits
-    joiners: bool = True  # keep · ～ — … off line starts; no lone last-line character
+    joiners: bool = True  # keep · ～ — … off line starts; no lone last-line character; breaks at “ ”
     compress: bool = True  # adjacent punctuation set at 1.5 em (the fonts' halt feature)
     justify: bool = True  # inter-character justification (cjk/justify.py)
     quotes: bool = True  # straight "…" '…' → “…” ‘…’ in Chinese context
@@ -88,6 +94,9 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
                 insert(m.start(), WJ)
         if paragraph and (at := _last_line_bind(text)) is not None:
             insert(at, WJ)
+        for m in QUOTE_BREAK.finditer(text):
+            if between(m.start()) and m.start() not in inserts:
+                insert(m.start(), ZWSP)
     for a, b in protected:  # always: an address that cannot break runs off a narrow column
         for k, what in addresses.breakable(text[a:b]).items():
             insert(a + k, what)
@@ -213,7 +222,7 @@ def strip_added(text: str) -> str:
     return text.translate({ord(c): None for c in ADDED})
 
 
-HALT_PAIR = re.compile(f"[{CLOSING}](?=[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{OPENING}]")
+HALT_PAIR = re.compile(f"[{CLOSING}](?=[{ZWSP}{WJ}]?[{CLOSING}{OPENING}])|(?<=[{OPENING}])[{OPENING}]")
 
 
 def halt_spans(escaped_html_text: str) -> str:
