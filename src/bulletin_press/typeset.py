@@ -70,12 +70,15 @@ def _text(text: str, settings: Typography, autolink: bool) -> str:
     """A filtered text node: its addresses as links (class `address`: they may break anywhere at
     worst, see base.css), the rest with its punctuation compressed."""
     out, at = [], 0
-    for address in addresses.find(text):
-        out.append(_marks(text[at : address.start], settings))
-        shown = escape(text[address.start : address.end])
-        out.append(f'<a class="address" href="{escape(address.href)}">{shown}</a>' if autolink
-                   else f'<span class="address">{shown}</span>')
-        at = address.end
+    found = addresses.find(text)
+    spans = [(a.start, a.end, a.href) for a in found]
+    spans += [(a, b, None) for a, b in filters.long_strings(text, [(a.start, a.end) for a in found])]
+    for start, end, href in sorted(spans):
+        out.append(_marks(text[at:start], settings))
+        shown = escape(text[start:end])
+        out.append(f'<a class="address" href="{escape(href)}">{shown}</a>' if autolink and href
+                   else f'<span class="address">{shown}</span>')  # a DOI or file name: no link
+        at = end
     out.append(_marks(text[at:], settings))
     return "".join(out)
 

@@ -87,6 +87,13 @@ def test_lines_may_break_before_an_opening_quote_and_after_a_closing_one() -> No
     assert halt_spans("说，\u200b“好") == '说<span class="halt">，</span>\u200b“好'  # still compressed
 
 
+def test_dois_and_file_names_break_at_their_marks_like_addresses() -> None:
+    assert run("见doi:10.1038/s41586-020，") == "见 doi:10\u200b.1038/\u200bs41586\u200b-\u2060020，"
+    assert run("文件annual_report_2023.pdf已上传") == "文件 annual\u200b_report\u200b_2023\u200b.pdf 已上传"
+    for kept in ["版本2.0.1", "e.g. and/or", "community-based", "COP28"]:  # short, or words: as typed
+        assert "\u200b" not in run(kept), kept
+
+
 def test_latin_quotes_apostrophes_and_primes_stay() -> None:
     for text in ['He said "hello"', "it's", "CEGA's members", "5'10\"", 'the members\' "work"',
                  '身高5\'10"的人', '一个"没有配对的引号', "'Tis"]:

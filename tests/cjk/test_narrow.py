@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import cjk_measure  # noqa: E402  (the project's measure of loose lines, from character positions)
 
 # Paragraphs whose lines went loose in two columns (issue 20): an acronym in brackets, a quoted
-# code, English words, numbers with units, an e-mail address; and a table of short names.
+# code, English words, numbers with units, an e-mail address, a DOI and a file name; and a table
+# of short names.
 CHINESE = [
     "11月20号到24号，环境资助者网络（CEGA）在香港和深圳开展了一系列活动，与伙伴交流社区气候行动的经验。",
     "当地时间11月12日上午，塑料污染国际文书政府间谈判委员会第三次会议（以下简称“INC-3”）召开前夕，"
@@ -29,6 +30,8 @@ CHINESE = [
     "约两周，沿岸水厂的取水口一度停止取水。",
     "成员机构可通过共享空间下载资料，如有问题请联系秘书处secretariat@cega-example.org.cn，我们将在三个"
     "工作日内答复，并把常见问题整理在成员手册中。",
+    "研究数据见doi:10.1038/s41586-020-2649-2，原始记录整理为annual_monitoring_records_2023.xlsx，"
+    "可向秘书处索取，表格中的站点编号与地图一致。",
     "装了水表。“以前浇水是‘看天’，现在是‘看表’。”这句话后来被印在了村委会的宣传栏上，成为村里节水的口号。",
 ]
 ENGLISH = ("The environmental grantmakers' network strengthened international collaboration on "

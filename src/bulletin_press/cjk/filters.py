@@ -31,6 +31,11 @@ ZWSP = "\u200b"
 # opening quote and after a closing one (clreq), so a break opportunity goes there, between Han
 # characters or marks that may end or start a line.
 QUOTE_BREAK = re.compile(f"(?<=[{HAN}{CLOSING}])(?=[“‘])|(?<=[”’])(?=[{HAN}{OPENING}])")
+# A DOI, a file name, a path typed without `https://`: a string of letters, digits and marks with a
+# `/` or `_` in it, or a file extension, at least 12 characters long. Like an address it is kept as
+# typed and breaks at its marks (addresses.breakable): unbroken it leaves the line before it loose.
+LONG_STRING = re.compile("[A-Za-z0-9][A-Za-z0-9._/:#?=&\\-\u200b\u2060]*[A-Za-z0-9/]")
+STRING_MARK = re.compile(r"[/_]|[A-Za-z0-9]\.[A-Za-z]{2,4}$|^doi:", re.IGNORECASE)
 # The spacing, joiners and break opportunities the filters may add; everything else is kept as typed.
 ADDED = " \u2060\u200b"
 
@@ -57,6 +62,7 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
     """
     text = "".join(parts)
     protected = [(a.start, a.end) for a in addresses.find(text)]
+    protected += long_strings(text, protected)
 
     def free(i: int) -> bool:  # character i is not part of an address
         return not any(a <= i < b for a, b in protected)
@@ -101,6 +107,17 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
         for k, what in addresses.breakable(text[a:b]).items():
             insert(a + k, what)
     return _split_back(cells, parts, inserts)
+
+
+def long_strings(text: str, addresses_found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where DOIs, file names and paths stand in `text` (start, end), addresses left out."""
+    found = []
+    for m in LONG_STRING.finditer(text):
+        visible = m.group().translate({ord(c): None for c in addresses.INVISIBLE})
+        if (len(visible) >= 12 and STRING_MARK.search(visible)
+                and not any(a < m.end() and m.start() < b for a, b in addresses_found)):
+            found.append(m.span())
+    return found
 
 
 def normalize_punctuation(text: str, free=lambda i: True) -> str:
