@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pdfplumber
+import pytest
 
 from bulletin_press import holes
-from bulletin_press.build import Options, prepare
-from bulletin_press.fill import ColumnFill, column_fill, page_fill
+from bulletin_press.build import Options, build, prepare
+from bulletin_press.fill import MAX_EMPTY, ColumnFill, column_fill, page_fill
 from bulletin_press.project import Project
 
 from .conftest import HEADER, make_project
@@ -24,10 +25,11 @@ def _articles(count: int, paragraphs: int, title: str = "标题") -> str:
     return HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n{body}"
 
 
-def _laid_out(project: Project, pdf: Path) -> list[ColumnFill]:
-    """The issue laid out once (no relayout pass), its PDF written; its columns as fill.py reads them."""
+def _laid_out(project: Project, pdf: Path, fix: bool = True) -> list[ColumnFill]:
+    """The issue laid out once (no relayout pass; `fix`: with the no-holes pass), its PDF written;
+    its columns as fill.py reads them."""
     setup = prepare(project, "x", Options(), checks=False)
-    document = setup.lay_out(setup.html({}), holes.Fixer())
+    document = setup.lay_out(setup.html({}), holes.Fixer() if fix else None)
     document.write_pdf(pdf)
     return column_fill(document)
 
@@ -70,11 +72,12 @@ def test_one_column_pages_give_one_column_each_the_page_measure(tmp_path: Path) 
 
 
 def test_a_heading_that_ends_a_column_is_named(tmp_path: Path) -> None:
-    """A title pushed to a column's foot by a tall block after it (kept whole) is reported stranded."""
+    """A title pushed to a column's foot by a tall block after it (kept whole) is reported stranded
+    (laid out without the no-holes pass, which would let the notice break)."""
     block = "          - type: notice\n            lines:\n" + "".join(f"              - 第{n}行通知\n" for n in range(40))
     yaml = _articles(1, 2) + "      - type: article\n        title: 孤立标题\n        body:\n" + block
     project = _variant(tmp_path, yaml, ".article-title { break-after: auto }\n.notice { break-inside: avoid }\n")
-    columns = _laid_out(project, tmp_path / "out.pdf")
+    columns = _laid_out(project, tmp_path / "out.pdf", fix=False)
     stranded = [c for c in columns if c.stranded]
     assert [(c.page, c.stranded) for c in stranded] == [(1, ("孤立标题",))] and stranded[0].breaks_rule
 
@@ -136,3 +139,28 @@ def test_a_banner_across_the_columns_never_ends_a_page(tmp_path: Path) -> None:
     assert not any(c.stranded for c in hooked)
     with pdfplumber.open(tmp_path / "hooked.pdf") as doc:
         assert any("第二栏目" in "".join(c["text"] for c in page.chars[:40]) for page in doc.pages[1:])
+
+
+# ---- the house layout, content it has not seen ---------------------------------------------------
+
+def _tall_photo_issue(paragraphs: int) -> str:
+    one = "".join(f'          - "{TEXT * 3}"\n' for _ in range(paragraphs))
+    two = ("          - type: photo\n            src: photos/tall.jpg\n            alt: 竖幅照片\n            caption: 竖幅照片说明\n"
+           + "".join(f'          - "第{n}段。{TEXT * 4}"\n' for n in range(6)))
+    return (HEADER + "sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 甲文\n"
+            f"        body:\n{one}      - type: article\n        title: 乙文标题\n        meta: 2023年11月1日\n        body:\n{two}")
+
+
+@pytest.mark.parametrize("paragraphs", range(3, 8))
+def test_an_article_opening_with_a_tall_photo_leaves_no_title_and_no_hole(tmp_path: Path, paragraphs: int) -> None:
+    """Wherever the article that opens with a portrait photo starts, its title and date line never
+    end a page and the page before the photo is full (the photo shrinks or the text moves up)."""
+    from PIL import Image
+
+    project = make_project(tmp_path, _tall_photo_issue(paragraphs))
+    (project.issues / "x" / "photos").mkdir()
+    Image.new("RGB", (1200, 1600), (90, 140, 90)).save(project.issues / "x" / "photos" / "tall.jpg")
+    result = build(project, "x", Options())
+    for number, k, empty, line in pdf_columns(result.pdf, 1):
+        assert "乙文标题" not in line and "2023年11月1日" not in line, (number, line)
+        assert number == result.pages or empty <= MAX_EMPTY, (number, empty)

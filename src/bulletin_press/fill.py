@@ -260,8 +260,8 @@ def page_columns(page: "wboxes.PageBox", number: int, exempt: bool, last: bool =
         foot = bottom if at_foot else row_bottom
         for column in sorted(rows[y], key=lambda c: c.position_x):
             marks = _marks(column, bottom, None)
-            low = max((m[1] for m in marks), default=None)
-            empty = 1.0 if low is None else max(0.0, foot - low) / height
+            low = max((m[1] for m in marks), default=y)  # an empty column: from its top
+            empty = max(0.0, foot - low) / height
             out.append(ColumnFill(number, len(out), column.position_x, column.position_x + column.margin_width(), y,
                                   foot, round(min(empty, 1.0), 4), _stranded(marks), exempt and at_foot, at_foot, last))
     if below:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from . import relayout
-from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, lowest
+from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
@@ -207,6 +207,9 @@ class Fixer:
         self.banned: dict[str, set[str]] = {}  # block id → the ways it tried that left a hole after
         self.retrying: _Fix | None = None  # the fix whose photo tries another way
         self.shrunk: dict[tuple[str, float], Any] = {}
+        self.kept = _kept_blocks(root_box, self.anchors)
+        self.relaxed: list[Any] = []  # kept blocks let break (elements), in the order they gave way
+        self.column_tries: set[tuple] = set()  # the ways a photo in a column tried (_photo_in_column)
 
     def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
         self.pages_made += 1
@@ -221,6 +224,10 @@ class Fixer:
             self.retrying = None  # the other way left no hole it could not fix: it stays
         if index:
             self.pending.append(index - 1)
+        again = self._give_way(index, pages, ended)
+        if again is not None:
+            self.pending = []
+            return again
         while self.pending and self.fixes < FIXES_PER_PHOTO * len(self.anchors):
             k = self.pending[0]
             found = self._advice(k, pages, page_maker, ended)
@@ -233,6 +240,9 @@ class Fixer:
                 self.pending = []
                 return found
         return None
+
+    def _give_way(self, index: int, pages: list[Any], ended: bool) -> int | None:
+        return _give_way_of(self, index, pages, ended)
 
     def _fix(self, k: int, block: str, values: dict[str, Any], again: int) -> int:
         self.fixes += 1
@@ -340,6 +350,13 @@ class Fixer:
         # The photo and the headings kept with it, and the margin above it that the page top took away.
         need = box.border_box_y() + box.border_height() - top + _margin_above(box)
         if hole >= need:
+            below = _margin_below(box)
+            if own.get("scale") and not own.get("defer") and hole < need + below:
+                # Shrunk, it missed by its own margin below (WeasyPrint wants it on the page): a little more.
+                more = _scale(need + below - hole, _scalable(box))
+                scale = math.floor(own["scale"] * (more or 0) * 100) / 100
+                if scale >= MIN_SCALE - 0.015:  # the limit was the first decision's; its miss is a point at most
+                    return self._fix(k, block, {"scale": scale}, k)
             return None  # something else left this hole
         image = _scalable(box)
         banned = self.banned.get(block, set())
@@ -445,5 +462,149 @@ def _margin_above(box: "wboxes.Box") -> float:
     return margin
 
 
+def _margin_below(box: "wboxes.Box") -> float:
+    """The bottom margin of a box's last descendants (the figure's in a photo's frame): WeasyPrint
+    wants it within the page for the box to fit there."""
+    from weasyprint.formatting_structure import boxes
+
+    margin = 0.0
+    while box is not None:
+        margin = max(margin, box.margin_bottom or 0.0)
+        box = box.children[-1] if isinstance(box, boxes.BlockContainerBox) and box.children else None
+    return margin
+
+
 def _is_head_element(element: Any) -> bool:
     return element.tag in HEADINGS or "article-meta" in _classes(element)
+
+
+# ---- blocks kept whole that leave a hole: they break between their parts ------------------------
+
+def _kept_blocks(root_box: "wboxes.Box", anchors: dict[Any, Any]) -> dict[Any, "wboxes.Box"]:
+    """Blocks kept whole (break-inside: avoid: a card, a notice, a links box, key figures), by element;
+    a photo and what holds it are the photo pass's, a table's rows the table's own."""
+    from weasyprint.formatting_structure import boxes
+
+    kept: dict[Any, wboxes.Box] = {}
+    stack = [root_box]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.LineBox) or not isinstance(box, boxes.ParentBox) or box.element in anchors:
+            continue
+        if isinstance(box, (boxes.TableBox, boxes.InlineLevelBox)) or "photo-row" in _classes(box.element):
+            continue
+        if (isinstance(box, boxes.BlockBox) and box.style["break_inside"] in ("avoid", "avoid-page", "avoid-column")
+                and box.element is not None and box.element.tag != "figure" and not is_heading(box)):
+            # A block holding a float (the NGO card's logo) stays whole: WeasyPrint 70 splits a
+            # float's neighbours out of reading order.
+            if not any(b.is_floated() for b in in_flow(box)):
+                kept.setdefault(box.element, box)
+            continue  # the outer one gives way; what it holds keeps its own rules
+        stack.extend(box.children)
+    return kept
+
+
+def _opening_kept(area: "wboxes.Box", kept: dict[Any, Any], seen: set) -> Any:
+    """The element of the kept block an area (a page, a column) opens with, headings kept with it
+    allowed before it; None when it opens with text or anything else."""
+    from weasyprint.formatting_structure import boxes
+
+    stack: list[tuple[Any, bool]] = [(area, False)]
+    while stack:
+        box, head = stack.pop()
+        if isinstance(box, boxes.MarginBox):
+            continue
+        if box.element in kept and box is not area and box.element not in seen:
+            return box.element
+        head = head or (_is_block(box) and _is_head(box))
+        if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)):
+            if box.children != [] and not head:
+                return None
+            continue
+        if isinstance(box, boxes.ParentBox):
+            stack.extend((child, head) for child in reversed(box.children))
+    return None
+
+
+def _areas(page: "wboxes.PageBox") -> list["wboxes.Box"]:
+    """A page's column boxes in reading order (the page itself when it has none)."""
+    from .fill import _marks
+
+    found: list[Any] = []
+    _marks(page, body_area(page)[1], found)
+    return sorted(found, key=lambda c: (round(c.position_y, 1), c.position_x)) or [page]
+
+
+def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> int | None:
+    """A column (or page) that ends more than MAX_EMPTY empty before a kept block that opens the
+    next one: that block may break (break-inside: auto, in the box tree) and the pages from the
+    hole's are made again. Each block gives way once."""
+    page = pages[index]
+    areas = _areas(page)
+    columns = page_columns(page, index + 1, False)
+    pairs: list[tuple[int, Any, Any, set]] = []
+    if index and len(fixer.page_blocks) > index:
+        before = pages[index - 1]
+        last = page_columns(before, index, False)[-1]
+        seen = {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}
+        if not starts_own_page(page, seen):
+            pairs.append((index - 1, last, page, seen))
+    if len(areas) > 1:
+        seen = {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}
+        for i, area in enumerate(areas[:-1]):
+            seen |= {b.element for b in in_flow(area) if b.element is not None}
+            if i < len(columns):
+                pairs.append((index, columns[i], areas[i + 1], set(seen)))
+    for k, column, following, seen in pairs:
+        if column.empty <= MAX_EMPTY:
+            continue
+        top, bottom = body_area(pages[k])
+        if column.right - column.left < pages[k].width - 1:  # a photo opening the next column
+            again = _photo_in_column(fixer, k, column, following, seen, bottom - top)
+            if again is not None:
+                return again
+        element = _opening_kept(following, fixer.kept, seen)
+        if element is None or element in fixer.relaxed:
+            continue
+        from . import pagemaker
+
+        box = fixer.kept[element]
+        parent = fixer.parent.get(id(box))
+        if parent is None:
+            continue
+        loose = pagemaker.restyled(box, "break-inside: auto")
+        parent.children = [loose if c is box else c for c in parent.children]
+        for body in fixer.order:
+            body.blocks = [loose if b is box else b for b in body.blocks]
+            if body.box is parent:
+                body.heads = [loose if b is box else b for b in body.heads]
+        fixer.parent[id(loose)] = parent
+        fixer.kept[element] = loose
+        fixer.relaxed.append(element)
+        return k
+    return None
+
+
+def _photo_in_column(fixer: "Fixer", k: int, column: Any, following: "wboxes.Box", seen: set, height: float) -> int | None:
+    """A column that ends with a hole before a photo opening the next column (the page-level pass
+    sees no hole there): the photo shrinks to fit it (85 % at least), else the text after it moves
+    up past it, a block at a time (MAX_MOVE at most); each way tried once. `height`: the page body's."""
+    box = opening_anchor(following, seen)
+    if box is None or box.element not in fixer.bodies:
+        return None
+    block = box.element.get("data-block")
+    own = fixer.moves.get(block, {})
+    top = following.position_y if following.element is not None and getattr(following, "is_column", False) else body_area(following)[0]
+    need = box.border_box_y() + box.border_height() - top + _margin_above(box) + _margin_below(box)
+    room = column.empty * height
+    tries = fixer.column_tries
+    if "scale" not in own and (block, "scale") not in tries:
+        tries.add((block, "scale"))
+        scale = _scale(need - room, _scalable(box))
+        if scale:
+            return fixer._fix(k, block, {"scale": scale}, k)
+    done = own.get("defer", 0)
+    if done < MAX_MOVE and (block, "defer", done) not in tries and fixer._siblings(box.element, after=True):
+        tries.add((block, "defer", done))
+        return fixer._fix(k, block, {"defer": done + 1}, k)
+    return None
