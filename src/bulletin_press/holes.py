@@ -241,6 +241,12 @@ class Fixer:
                 return found
         return None
 
+    def finish(self, pages: list[Any]) -> None:
+        """The pages are final: a column that must still end short is feathered (feather.py)."""
+        from .feather import feather_pages
+
+        self.feathered = feather_pages(pages)
+
     def _give_way(self, index: int, pages: list[Any], ended: bool) -> int | None:
         return _give_way_of(self, index, pages, ended)
 

@@ -115,6 +115,9 @@ def _make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) ->
             context.broken_out_of_flow.clear()
             context.reported_footnotes.clear()
             break
+    finish = getattr(fixer, "finish", None)
+    if finish is not None:  # the pages are final: what moves nothing from page to page (feathering)
+        finish(made)
     yield from made
 
 
