@@ -201,3 +201,28 @@ def test_every_column_ends_full_and_no_heading_ends_one(tmp_path: Path, variant:
         assert not any(h in line for h in headings) and "2024年1月" not in line, (number, k, line)
         # The glyphs of a line end a little above its box (fill.py measures boxes): a point of slack.
         assert number == result.pages or empty <= MAX_EMPTY + 0.01, (number, k, round(empty, 3))
+
+
+def _back_page(paragraphs: int) -> str:
+    description = "".join(f'      - "{TEXT * 3}"\n' for _ in range(paragraphs))
+    return _articles(1, 2) + f"  - type: about\n    title: 简介\n    description:\n{description}"
+
+
+def test_a_back_page_that_spills_a_little_is_set_tighter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A back page (a page of its own) a few lines too long for A5: set as the layout asks, its last
+    lines stand on a page of their own; the no-holes pass tightens its leading to take them back."""
+    css = VARIANTS["a5"][0]
+    for paragraphs in range(8, 30):
+        project = _variant(tmp_path / f"p{paragraphs}", _back_page(paragraphs), css)
+        with monkeypatch.context() as m:
+            m.setattr(holes, "LEADING", ())
+            loose = build(project, "x", Options())
+        if loose.fill[-1].empty > 1 - holes.SPILL / 2:  # a few lines on the last page
+            break
+    else:
+        raise AssertionError("no description length spills a few lines")
+    tight = build(project, "x", Options())
+    assert tight.pages == loose.pages - 1
+    with pdfplumber.open(tight.pdf) as pdf:  # every paragraph is there, on the back page
+        text = "".join(c["text"] for c in pdf.pages[-1].chars)
+    assert text.count("环境资助者网络的成员伙伴") >= paragraphs * 3 - 6

@@ -208,8 +208,13 @@ class Fixer:
         self.retrying: _Fix | None = None  # the fix whose photo tries another way
         self.shrunk: dict[tuple[str, float], Any] = {}
         self.kept = _kept_blocks(root_box, self.anchors)
+        # Sections that open with a forced break, as the box tree has them (_tighten_spill).
+        self.sections = {c.element: c for c in root_box.descendants() if c.element is not None
+                         and c.style["break_before"] in FORCED_BREAKS and c.element_tag not in ("html", "body")}
+        self.section_now: dict[Any, Any] = {}
         self.relaxed: list[Any] = []  # kept blocks let break (elements), in the order they gave way
         self.column_tries: set[tuple] = set()  # the ways a photo in a column tried (_photo_in_column)
+        self.tightened: dict[Any, int] = {}  # a section on pages of its own → the LEADING steps it took
 
     def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
         self.pages_made += 1
@@ -225,6 +230,8 @@ class Fixer:
         if index:
             self.pending.append(index - 1)
         again = self._give_way(index, pages, ended)
+        if again is None and ended:
+            again = _tighten_spill(self, index, pages)
         if again is not None:
             self.pending = []
             return again
@@ -614,3 +621,54 @@ def _photo_in_column(fixer: "Fixer", k: int, column: Any, following: "wboxes.Box
         tries.add((block, "defer", done))
         return fixer._fix(k, block, {"defer": done + 1}, k)
     return None
+
+
+# ---- a page of its own that spills a little: its text set a little tighter ------------------------
+
+LEADING = ("1.65", "1.5")  # the line heights a spilling section tries, in turn (the house sets 1.8)
+SPILL = 0.4  # a last page holding less than this share of a body is a spill worth taking back
+
+
+def _tighten_spill(fixer: "Fixer", index: int, pages: list[Any]) -> int | None:
+    """The document's last page holds only the end of a section that began on the page before it
+    with a forced break (the back page) and fills less than SPILL of it: the section's text is set
+    with a tighter line height, a step at a time, and the two pages made again."""
+    from weasyprint.formatting_structure import boxes
+
+    from . import pagemaker
+
+    if index == 0:
+        return None
+    page = pages[index]
+    top, bottom = body_area(page)
+    low = lowest(page)
+    if low is not None and (low - top) / (bottom - top) > SPILL:  # None: only a rule or an empty block
+        return None
+    box: Any = pages[index - 1]
+    element = None
+    while isinstance(box, boxes.ParentBox) and box.children and not isinstance(box, boxes.LineBox):
+        box = box.children[0]
+        if box.element is not None and box.style["break_before"] in FORCED_BREAKS and box.element_tag not in ("html", "body"):
+            element = box.element
+            break
+    if element is None:
+        return None
+    inside = set(element.iter())
+    if (any(e not in inside for e, b in fixer.page_blocks[index] if b.element_tag not in ("html", "body"))
+            or not inside.isdisjoint(fixer.anchors)):
+        return None
+    step = fixer.tightened.get(element, 0)
+    original = fixer.sections.get(element)
+    if step > len(LEADING) or original is None or id(original) not in fixer.parent:
+        return None
+    parent = fixer.parent[id(original)]
+    # The last step did not take the spill back either: the section as the layout sets it.
+    tight = pagemaker.restyled(original, f"line-height: {LEADING[step]}") if step < len(LEADING) else original
+    current = fixer.section_now.get(element, original)
+    parent.children = [tight if c is current else c for c in parent.children]
+    fixer.section_now[element] = tight
+    fixer.tightened[element] = step + 1
+    return index - 1
+
+
+FORCED_BREAKS = ("page", "left", "right", "recto", "verso")
