@@ -226,3 +226,31 @@ def test_a_back_page_that_spills_a_little_is_set_tighter(tmp_path: Path, monkeyp
     with pdfplumber.open(tight.pdf) as pdf:  # every paragraph is there, on the back page
         text = "".join(c["text"] for c in pdf.pages[-1].chars)
     assert text.count("环境资助者网络的成员伙伴") >= paragraphs * 3 - 6
+
+
+# ---- a table too wide for a column ------------------------------------------------------------
+
+WIDE = ('          - type: table\n            caption: 各地项目一览\n'
+        '            header: ["地区", "项目名称", "执行机构", "拨付金额（元）", "完成率", "负责人"]\n            rows:\n'
+        + "".join(f'              - ["华北{n}", "永定河上游社区水源地保护", "怀来县绿源协会", "96,000.00", "100%", "张三"]\n'
+                  for n in range(8)))
+
+
+@pytest.mark.parametrize("css", [".article { columns: 2; column-gap: 6mm }\n", SECTIONS], ids=["article", "section"])
+def test_a_table_too_wide_for_a_column_is_set_across_the_columns(tmp_path: Path, css: str) -> None:
+    """Six columns of short cells cannot stand whole in half a page: the table spans the columns,
+    its header on one line across more than half the body, no name broken a character a line."""
+    yaml = _articles(1, 3) + f"      - type: article\n        title: 表格文章\n        body:\n          - \"{TEXT * 3}\"\n{WIDE}"
+    yaml += f'          - "{TEXT * 4}"\n'
+    project = _variant(tmp_path, yaml, css)
+    result = build(project, "x", Options())
+    with pdfplumber.open(result.pdf) as pdf:
+        chars = [c for page in pdf.pages for c in page.chars]
+        body = float(pdf.pages[0].width) - 36 * 72 / 25.4
+    header = [c for c in chars if c["text"] == "负" and any(d["text"] == "责" for d in chars if abs(d["top"] - c["top"]) < 1)]
+    first = [c for c in chars if c["text"] == "地" and abs(c["top"] - header[0]["top"]) < 1]
+    assert header and first and header[0]["x1"] - first[0]["x0"] > 0.6 * body
+    # 永定河上游社区水源地保护 on one line (or two) in every row, not a character a line.
+    tops = {round(c["top"]) for c in chars if c["text"] == "永"}
+    assert len(tops) == 8
+    assert all(sum(1 for c in chars if c["text"] == "保" and abs(c["top"] - t) < 12) >= 1 for t in tops)

@@ -1,4 +1,4 @@
-"""Multi-column boxes (CSS `columns`), a WeasyPrint 70 hook: a heading that spans the columns never ends a page without them."""
+"""Multi-column boxes (CSS `columns`), WeasyPrint 70: a heading that spans the columns never ends a page without them; a block deeper inside that spans them is lifted to where WeasyPrint sees it."""
 
 from __future__ import annotations
 
@@ -42,6 +42,56 @@ def _columns_layout(context: Any, box: Any, bottom_space: float, skip_stack: Any
     last = children[keep - 1]
     new_box.height = last.position_y + last.margin_height() - new_box.content_box_y()
     return (new_box, {index: None}, *result[2:])
+
+
+def _is_multicol(box: Any) -> bool:
+    return box.style["column_count"] != "auto" or box.style["column_width"] != "auto"
+
+
+def _split(box: Any) -> list[Any]:
+    """`box` cut around the blocks inside it that span the columns: [box] when none does, else its
+    pieces (copies holding the children between) and those blocks, in order."""
+    from weasyprint.formatting_structure import boxes
+
+    if not isinstance(box, boxes.BlockBox) or _is_multicol(box):
+        return [box]
+    pieces: list[Any] = []
+    between: list[Any] = []
+    for child in box.children:
+        for part in [child] if child.style["column_span"] == "all" else _split(child):
+            if part.style["column_span"] == "all":
+                if between:
+                    pieces.append(box.copy_with_children(between))
+                pieces.append(part)
+                between = []
+            else:
+                between.append(part)
+    if len(pieces) == 0:
+        return [box]
+    if between:
+        pieces.append(box.copy_with_children(between))
+    return pieces
+
+
+def hoist(root: Any) -> int:
+    """WeasyPrint 70 sets a block across the columns only when it is a child of the multi-column
+    box (the spec allows any descendant in its flow): a table in an article in a two-column section
+    is lifted there, the article cut around it. Returns how many multi-column boxes changed."""
+    from weasyprint.formatting_structure import boxes
+
+    changed = 0
+    stack = [root]
+    while stack:
+        box = stack.pop()
+        if not isinstance(box, boxes.ParentBox) or isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            continue
+        if _is_multicol(box):
+            children = [part for child in box.children for part in _split(child)]
+            if len(children) != len(box.children):
+                box.children = children
+                changed += 1
+        stack.extend(box.children)
+    return changed
 
 
 def install() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from . import relayout
+from . import columns, relayout
 from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
@@ -177,6 +177,7 @@ class Fixer:
         from weasyprint.formatting_structure import boxes
 
         self.moves, self.pages_made, self.fixes = {}, 0, 0
+        columns.hoist(root_box)  # a table across the columns, first: the articles are cut around it
         self.bodies: dict[Any, _Body] = {}  # anchor element → its article
         self.anchors: dict[Any, "wboxes.Box"] = {}  # anchor element → its box as the YAML has it
         self.parent: dict[int, "wboxes.Box"] = {}

@@ -62,6 +62,7 @@ class Segment:
 class Plan:
     columns: tuple[Column, ...]
     segments: tuple[Segment, ...] = ()  # a grouped table's groups, cut where pages begin
+    span: bool = False  # too wide for the layout's column: set across the columns (column-span: all)
 
     def cell(self, column: int, text: str) -> Markup | None:
         """A cell of a number column as HTML; None for any other cell.
@@ -161,14 +162,17 @@ def widths(natural: Sequence[float], least: Sequence[float], measure: float, pad
 
 
 def plan(block: Table, measure: Sequence[float] | None = None, continued_at: Sequence[int] = (),
-         settings: Typography = DEFAULT) -> Plan:
+         columns_em: float | None = None, settings: Typography = DEFAULT) -> Plan:
     """How a table is set: each column's width, whether it holds numbers, its groups' segments.
 
     The hints of the previous layout: `measure`, [table width, cell padding] in em as laid out
     (the first layout assumes the bulletin's); `continued_at`, the rows that begin a page inside
-    their group.
+    their group; `columns_em`, the width of the multi-column box it stood in, when it stood in a
+    column: a table whose short cells cannot all stand whole in the column is set across the
+    columns at that width instead (Plan.span).
     """
     total, padding = measure or (MEASURE_EM, PADDING_EM)
+    span = False
     body = list(block.rows) or [r for g in block.groups for r in g.rows]
     columns: list[list[str]] = [[h] for h in block.header]
     offset = 1 if block.groups else 0
@@ -196,9 +200,11 @@ def plan(block: Table, measure: Sequence[float] | None = None, continued_at: Seq
         continued = max(width(plain_text(g.label, settings)) for g in block.groups) + width("（续）") + AIR_EM
         if sum(natural) - natural[0] + continued <= total - padding * len(natural):
             natural[0] = max(natural[0], continued)
+    if columns_em and columns_em > total + 1 and sum(least) > total - padding * len(natural):
+        total, span = columns_em, True  # its short cells would break in the column: across the columns
     got = widths(natural, least, total, padding)
     share = [100 * w / sum(got) for w in got]
-    return Plan(tuple(Column(round(s, 2), *k) for s, k in zip(share, kinds)), tuple(segments(block, continued_at)))
+    return Plan(tuple(Column(round(s, 2), *k) for s, k in zip(share, kinds)), tuple(segments(block, continued_at)), span)
 
 
 def segments(block: Table, continued_at: Sequence[int] = ()) -> Iterator[Segment]:
@@ -216,6 +222,13 @@ def segments(block: Table, continued_at: Sequence[int] = ()) -> Iterator[Segment
         yield Segment(number, group.label, continued, tuple(rows))
 
 
+def _walk_columns(box: Any, multicol: float | None = None) -> Iterator[tuple[Any, float | None]]:
+    """Every box, with the width of the multi-column box it stands in (None outside columns)."""
+    yield box, multicol
+    for child in getattr(box, "children", ()):
+        yield from _walk_columns(child, box.width if getattr(child, "is_column", False) else multicol)
+
+
 def _walk(box: Any) -> Iterator[Any]:
     yield box
     for child in getattr(box, "children", ()):
@@ -230,11 +243,18 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
 
     pages: dict[str, dict[int, tuple[int, str]]] = {}  # block → row → (page, group)
     found: dict[str, list[float]] = {}
+    added: dict[str, dict[str, Any]] = {}
     for number, page in enumerate(document.pages, 1):
-        for box in _walk(page._page_box):
+        for box, multicol in _walk_columns(page._page_box):
             element = getattr(box, "element", None)
             if element is None:
                 continue
+            if isinstance(box, boxes.TableBox) and (key := element.get("data-block")) and multicol:
+                width = round(multicol / box.style["font_size"], 1)
+                if abs(width - (hints.get(key, {}).get("columns") or 0)) > 0.5:
+                    added.setdefault(key, {})["columns"] = width
+            if isinstance(box, boxes.TableBox) and "table-span" in (element.get("class") or "").split():
+                continue  # set across the columns: its measure is the columns' (the hint above)
             if isinstance(box, boxes.TableBox) and (key := element.get("data-block")):
                 cell = next((b for b in _walk(box) if isinstance(b, boxes.TableCellBox)), None)
                 size = box.style["font_size"]
@@ -245,7 +265,6 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
                 key = element.get("data-table")
                 row = int(element.get("data-row"))
                 pages.setdefault(key, {}).setdefault(row, (number, element.get("data-group")))
-    added: dict[str, dict[str, Any]] = {}
     for key, (w, pad) in found.items():
         was = hints.get(key, {}).get("measure", (MEASURE_EM, PADDING_EM))
         if abs(w - was[0]) > 0.5 or abs(pad - was[1]) > 0.2:
