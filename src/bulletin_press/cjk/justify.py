@@ -3,11 +3,11 @@
 WeasyPrint justifies only at U+0020 and U+00A0 (layout/inline.py: justify_line,
 count_expandable_spaces), so a justified Chinese paragraph keeps a ragged right edge. This module
 spreads a line's extra space over every opportunity in it, as Chinese typesetting does (clreq,
-inter-character justification): the gaps next to CJK characters, the word spaces (the Han–Latin
-spaces among them), and, a little, the gaps between Latin letters and digits, so that a long Latin
-word does not push all the space onto a few Han gaps (never inside text set `hyphens: none`: an
-address keeps its letters as typed). A Han gap never takes more than 0.15 em: past
-that the word spaces take the rest, up to their own limit, and a line that still cannot be filled
+inter-character justification): the gaps next to CJK characters and the word spaces (the Han–Latin
+spaces among them). Gaps inside Latin words are left alone: Pango's letter-spacing at the ends of
+a run left lines up to 1 pt off flush, and letter-spaced English reads worse than wider word
+spaces. A Han gap never takes more than 0.15 em: past
+that the word spaces take the rest, and a line without a word space that still cannot be filled
 stays short at its end rather than letter-spaced (a narrow table cell, a line before an unbreakable
 word). The extra space is drawn as Pango letter-spacing on those characters
 (text/line_break.py: Layout.set_text); no character is inserted, so the text copied out of the PDF
@@ -39,14 +39,8 @@ CJK = re.compile(
     "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018\u2019\u201c\u201d"
     "\U00020000-\U0003134f]+"
 )
-LATIN = re.compile("[A-Za-z0-9\u00c0-\u024f]+")  # letters and digits a word may spread a little
 
-# How far each kind of gap may stretch, in em of the text, and its share before that limit: a Han
-# gap as much as a word space, a gap inside a Latin word a third as much (letter-spaced English
-# reads worse than spaced Han), so 0.15 em between Han characters is 0.05 em between letters.
-HAN_MAX = 0.15  # issue 20's promise: no line whose Han characters stand more than this apart
-SPACE_MAX = 0.6  # past this a word space reads as a hole; the line stays short instead
-LATIN_SHARE, LATIN_MAX = 1 / 3, 0.05
+HAN_MAX = 0.15  # issue 20's promise: no line whose Han characters stand more than this apart (em)
 
 _installed: dict[str, object] = {}
 
@@ -57,75 +51,60 @@ class Gaps:
 
     han: float = 0
     space: float = 0
-    latin: float = 0
 
     def __add__(self, other: Gaps) -> Gaps:
-        return Gaps(self.han + other.han, self.space + other.space, self.latin + other.latin)
+        return Gaps(self.han + other.han, self.space + other.space)
 
 
 class Spacing(float):
     """The justification spacing of a line: its float value is the word spacing WeasyPrint adds to
-    spaces itself; `han` and `latin` are the letter-spacing this module adds to those runs."""
+    spaces itself; `han` is the letter-spacing this module adds to the CJK runs."""
 
     han: float
-    latin: float
 
-    def __new__(cls, space: float, han: float, latin: float) -> Spacing:
+    def __new__(cls, space: float, han: float) -> Spacing:
         spacing = super().__new__(cls, space)
-        spacing.han, spacing.latin = han, latin
+        spacing.han = han
         return spacing
 
     def width(self, gaps: Gaps) -> float:
-        return gaps.space * self + gaps.han * self.han + gaps.latin * self.latin
+        return gaps.space * self + gaps.han * self.han
 
 
 @lru_cache(maxsize=8192)
-def gaps(text: str, spread_latin: bool = True) -> Gaps:
-    """Expansion opportunities in one text box: its spaces, its CJK characters, its Latin letters.
+def gaps(text: str) -> Gaps:
+    """Expansion opportunities in one text box: its spaces and its CJK characters.
 
     Pango adds half of a character's letter-spacing on each side of it but trims the half
     before a layout's first glyph and after its last, hence the halves taken off at the ends.
     """
-    ends = (text[:1], text[-1:])
-
-    def run(pattern: re.Pattern[str]) -> float:
-        count = sum(len(m) for m in pattern.findall(text))
-        return count - 0.5 * sum(bool(pattern.fullmatch(end)) for end in ends) if count else 0
-
-    return Gaps(run(CJK), text.count(" ") + text.count("\u00a0"), run(LATIN) if spread_latin else 0)
+    cjk = sum(len(m) for m in CJK.findall(text))
+    if cjk:
+        cjk -= 0.5 * bool(CJK.match(text[:1])) + 0.5 * bool(CJK.match(text[-1:]))
+    return Gaps(cjk, text.count(" ") + text.count("\u00a0"))
 
 
 def expandable(text: str) -> float:
-    """Expansion opportunities where a Han gap and a word space count alike (Latin letters left out)."""
+    """Expansion opportunities where a Han gap and a word space count alike."""
     g = gaps(text)
     return g.han + g.space
 
 
 def share(extra: float, found: Gaps, em: float) -> Spacing | None:
-    """How much each kind of gap takes of a line's `extra` width (px), its limits in em of `em`.
-
-    All stretch alike (Latin letters by their share) until one reaches its limit; the others then
-    take the rest. None when the line has no opportunity at all.
-    """
-    kinds = [(found.han, 1.0, HAN_MAX * em), (found.space, 1.0, SPACE_MAX * em),
-             (found.latin, LATIN_SHARE, LATIN_MAX * em)]
-    if not any(n > 0 for n, _, _ in kinds):
+    """How much a Han gap and a word space each take of a line's `extra` width (px); `em`: the
+    size the Han limit is measured in. Both take alike until a Han gap reaches HAN_MAX; the word
+    spaces then take the rest (justified English is flush however wide its spaces grow, as in
+    WeasyPrint itself), and a line without one stays short at its end rather than spaced loose.
+    None when the line has no opportunity at all."""
+    if not (found.han or found.space):
         return None
-    # Water filling: raise the common level until `extra` is used, kinds dropping out at their caps.
-    level, left, open_ = 0.0, extra, [k for k in kinds if k[0] > 0]
-    while open_ and left > 1e-9:
-        weight = sum(n * w for n, w, _ in open_)
-        step = min(left / weight, *((cap / w) - level for _, w, cap in open_))
-        level += step
-        left -= step * weight
-        open_ = [k for k in open_ if k[1] * level < k[2] - 1e-9]
-    han, space, latin = (min(w * level, cap) for _, w, cap in kinds)
-    return Spacing(space, han, latin)
+    han = min(extra / (found.han + found.space), HAN_MAX * em) if found.han else 0.0
+    space = (extra - han * found.han) / found.space if found.space else 0.0
+    return Spacing(space, han)
 
 
 def _box_gaps(box: boxes.TextBox) -> Gaps:
-    """A text box's gaps; text set `hyphens: none` (addresses, base.css) keeps its letters as typed."""
-    return gaps(box.text, box.style["hyphens"] != "none")
+    return gaps(box.text)
 
 
 def _count_expandable_spaces(box: boxes.Box) -> float:
@@ -183,10 +162,10 @@ def _spread(context, box: boxes.Box, spacing: Spacing, x_advance: float) -> floa
 
 
 @lru_cache(maxsize=4096)
-def _byte_ranges(text: str, latin: bool) -> tuple[tuple[int, int], ...]:
-    """UTF-8 byte ranges of the CJK (or Latin) runs: Pango attributes are indexed in bytes."""
+def _cjk_byte_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """UTF-8 byte ranges of the CJK runs: Pango attributes are indexed in bytes."""
     ranges = []
-    for m in (LATIN if latin else CJK).finditer(text):
+    for m in CJK.finditer(text):
         start = len(text[: m.start()].encode())
         ranges.append((start, start + len(m.group().encode())))
     return tuple(ranges)
@@ -195,21 +174,21 @@ def _byte_ranges(text: str, latin: bool) -> tuple[tuple[int, int], ...]:
 def _set_text(self: wp_line_break.Layout, text: str, justify: bool = False) -> None:
     _installed["set_text"](self, text, justify)  # type: ignore[operator]
     spacing = self.justification_spacing
-    if not (justify and spacing and self.text):
+    # A line laid out again (its Pango layout made anew) keeps the spacing _spread gave it.
+    extra = getattr(spacing, "han", spacing)
+    if not (justify and extra and self.text):
         return
-    runs = [(r, getattr(spacing, "han", spacing)) for r in _byte_ranges(self.text, False)]
-    if self.style["hyphens"] != "none":
-        runs += [(r, getattr(spacing, "latin", 0)) for r in _byte_ranges(self.text, True)]
-    runs = [(r, extra) for r, extra in runs if extra]
-    if not runs:
+    ranges = _cjk_byte_ranges(self.text)
+    if not ranges:
         return
     attr_list = pango.pango_layout_get_attributes(self.layout)
     if attr_list == wp_line_break.ffi.NULL:
         attr_list = wp_line_break.ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
     letter_spacing = self.style["letter_spacing"]
     base = 0 if letter_spacing == "normal" else letter_spacing
-    for (start, end), extra in runs:
-        attr = pango.pango_attr_letter_spacing_new(int((base + extra) * wp_line_break.TO_UNITS))
+    units = int((base + extra) * wp_line_break.TO_UNITS)
+    for start, end in ranges:
+        attr = pango.pango_attr_letter_spacing_new(units)
         attr.start_index, attr.end_index = start, end
         pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(self.layout, attr_list)
