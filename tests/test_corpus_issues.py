@@ -27,11 +27,7 @@ import make_standins  # noqa: E402
 CORPUS = ROOT / "tests" / "corpus"
 
 # What the engine still cannot do on a corpus issue, named so that the test fails (strict) once it can.
-KNOWN = {
-    ("2023-12", "test_lines_flush_and_not_letter_spaced"):
-        "p6: a Traditional Chinese line between two long addresses has no address break point near its "
-        "end (Chicago's points only), so its Han characters are spread 0.22 em",
-}
+KNOWN: dict[tuple[str, str], str] = {}  # (issue, test) → what is still wrong there: a strict xfail
 IDS = sorted(p.parent.name for p in CORPUS.glob("*/issue.yaml"))
 
 
