@@ -254,3 +254,23 @@ def test_a_table_too_wide_for_a_column_is_set_across_the_columns(tmp_path: Path,
     tops = {round(c["top"]) for c in chars if c["text"] == "永"}
     assert len(tops) == 8
     assert all(sum(1 for c in chars if c["text"] == "保" and abs(c["top"] - t) < 12) >= 1 for t in tops)
+
+
+def test_a_portrait_photo_is_sized_to_the_column_it_stands_in(tmp_path: Path) -> None:
+    """A 3:4 photo is 110 mm tall across the house's 174 mm; in a column of 84 mm it stands as tall
+    in proportion (at most --photo-tall-share of the column's width), not 110 mm down a narrow column."""
+    from PIL import Image
+
+    body = ("          - type: photo\n            src: photos/tall.jpg\n            alt: 竖幅\n"
+            + "".join(f'          - "{TEXT * 4}"\n' for _ in range(6)))
+    yaml = HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 标题\n        body:\n{body}"
+    project = _variant(tmp_path, yaml, ".article { columns: 2; column-gap: 6mm }\n")
+    (project.issues / "x" / "photos").mkdir()
+    Image.new("RGB", (1200, 1600), (90, 140, 90)).save(project.issues / "x" / "photos" / "tall.jpg")
+    result = build(project, "x", Options())
+    mm = 72 / 25.4
+    with pdfplumber.open(result.pdf) as pdf:
+        image, = [i for page in pdf.pages for i in page.images]
+    column = (174 - 6) / 2 * mm
+    assert float(image["height"]) <= 0.64 * column + 1 and float(image["width"]) <= column + 1
+    assert float(image["height"]) >= 0.5 * column  # shrunk in proportion, not to a thumbnail

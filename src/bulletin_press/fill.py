@@ -105,7 +105,9 @@ def starts_own_page(page: "wboxes.PageBox", seen: set) -> bool:
         if box.style["break_before"] in FORCED:
             return True
         if box.element_tag == "section":
-            first = next((c for c in box.children if c.element_tag not in HEADINGS), None)
+            # Its columns, if it is set in columns, hold its blocks.
+            kids = [k for c in box.children for k in (c.children if getattr(c, "is_column", False) else [c])]
+            first = next((c for c in kids if c.element_tag not in HEADINGS), None)
             return (first is not None and first.style["break_inside"] == "avoid"
                     and not any(_is_photo(b) for b in in_flow(first)))
     return False
