@@ -274,3 +274,21 @@ def test_a_portrait_photo_is_sized_to_the_column_it_stands_in(tmp_path: Path) ->
     column = (174 - 6) / 2 * mm
     assert float(image["height"]) <= 0.64 * column + 1 and float(image["width"]) <= column + 1
     assert float(image["height"]) >= 0.5 * column  # shrunk in proportion, not to a thumbnail
+
+
+def test_an_unmeasured_balancing_step_grows_and_is_infinite_elsewhere() -> None:
+    """columns.py's stand-in for column.py's `inf`: WeasyPrint's probe and comparisons see infinity,
+    its balancing step (`1 if lost_space == inf else lost_space`) grows 1, 2, 4 … 16 px."""
+    import math
+
+    from bulletin_press.columns import STEP, _Unmeasured
+
+    x = _Unmeasured()
+    assert x > 1e300 and 100.0 - x == -math.inf and x + 5 == math.inf and min(x, 3.0) == 3.0
+    assert not (x == x) and x == math.inf  # the balancing loop's test fails; others hold
+    height, steps = 100.0, []
+    for _ in range(7):
+        grown = height + x
+        steps.append(grown - height)
+        height = grown
+    assert steps == [1, 2, 4, 8, 16, 16, 16] and STEP == 16
