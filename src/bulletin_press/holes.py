@@ -181,6 +181,7 @@ class Fixer:
         self.bodies: dict[Any, _Body] = {}  # anchor element → its article
         self.anchors: dict[Any, "wboxes.Box"] = {}  # anchor element → its box as the YAML has it
         self.parent: dict[int, "wboxes.Box"] = {}
+        self.sections: dict[Any, Any] = {}
         self.order: list[_Body] = []
         stack = [root_box]
         while stack:
@@ -190,6 +191,8 @@ class Fixer:
             children = box.children
             for child in children:
                 self.parent[id(child)] = box
+                if child.style["break_before"] in FORCED_BREAKS and child.element is not None:
+                    self.sections.setdefault(child.element, child)  # a page of its own (_tighten_spill)
             if box.element_tag == "article" and any(ANCHOR_CLASS in _classes(c.element) for c in children):
                 heads = 0
                 while heads < len(children) and _is_head(children[heads]):
@@ -209,12 +212,10 @@ class Fixer:
         self.retrying: _Fix | None = None  # the fix whose photo tries another way
         self.shrunk: dict[tuple[str, float], Any] = {}
         self.kept = _kept_blocks(root_box, self.anchors)
-        # Sections that open with a forced break, as the box tree has them (_tighten_spill).
-        self.sections = {c.element: c for c in root_box.descendants() if c.element is not None
-                         and c.style["break_before"] in FORCED_BREAKS and c.element_tag not in ("html", "body")}
         self.section_now: dict[Any, Any] = {}
         self.relaxed: list[Any] = []  # kept blocks let break (elements), in the order they gave way
         self.column_tries: set[tuple] = set()  # the ways a photo in a column tried (_photo_in_column)
+        self.page_cols: list[list[Any]] = []  # each page's columns as last made (fill.page_columns)
         self.tightened: dict[Any, int] = {}  # a section on pages of its own → the LEADING steps it took
 
     def made(self, index: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | None:
@@ -253,7 +254,9 @@ class Fixer:
         """The pages are final: a column that must still end short is feathered (feather.py)."""
         from .feather import feather_pages
 
-        self.feathered = feather_pages(pages)
+        # Only when a column ends short (the house's pages never do: nothing to walk).
+        short = any(c.empty > MAX_EMPTY for columns in self.page_cols[:-1] for c in columns)
+        self.feathered = feather_pages(pages) if short else 0
 
     def _give_way(self, index: int, pages: list[Any], ended: bool) -> int | None:
         return _give_way_of(self, index, pages, ended)
@@ -554,17 +557,18 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
     next one: that block may break (break-inside: auto, in the box tree) and the pages from the
     hole's are made again. Each block gives way once."""
     page = pages[index]
-    areas = _areas(page)
     columns = page_columns(page, index + 1, False)
+    del fixer.page_cols[index:]
+    fixer.page_cols.append(columns)
     pairs: list[tuple[int, Any, Any, set]] = []
-    if index and len(fixer.page_blocks) > index:
-        before = pages[index - 1]
-        last = page_columns(before, index, False)[-1]
-        seen = {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}
+    earlier = lambda: {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}  # noqa: E731
+    if index and len(fixer.page_cols) > index and fixer.page_cols[index - 1][-1].empty > MAX_EMPTY:
+        seen = earlier()
         if not starts_own_page(page, seen):
-            pairs.append((index - 1, last, page, seen))
-    if len(areas) > 1:
-        seen = {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}
+            pairs.append((index - 1, fixer.page_cols[index - 1][-1], page, seen))
+    if len(columns) > 1 and any(c.empty > MAX_EMPTY for c in columns[:-1]):  # only then the areas
+        areas = _areas(page)
+        seen = earlier()
         for i, area in enumerate(areas[:-1]):
             seen |= {b.element for b in in_flow(area) if b.element is not None}
             if i < len(columns):
