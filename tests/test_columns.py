@@ -292,3 +292,22 @@ def test_an_unmeasured_balancing_step_grows_and_is_infinite_elsewhere() -> None:
         steps.append(grown - height)
         height = grown
     assert steps == [1, 2, 4, 8, 16, 16, 16] and STEP == 16
+
+
+def test_a_multicolumn_box_that_ends_on_its_page_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint 70 lays out a multi-column box with a bottom margin twice when it ends on the page
+    (the second time with room for the margin): three short two-column articles on one page, three
+    layouts of their columns, the same page as WeasyPrint's own."""
+    from bulletin_press import columns
+
+    project = _variant(tmp_path, _articles(3, 1), ".article { columns: 2; column-gap: 6mm }\n")
+    calls: list[int] = []
+    columns.install()
+    original = columns._installed["columns_layout"]
+    monkeypatch.setitem(columns._installed, "columns_layout", lambda *a, **k: calls.append(1) or original(*a, **k))
+    hooked = _laid_out(project, tmp_path / "hooked.pdf")
+    assert len(calls) == 3 and len({c.page for c in hooked}) == 1
+    monkeypatch.setattr(columns.wp_block, "block_box_layout", columns._installed["block_box_layout"])
+    calls.clear()  # WeasyPrint's own block_box_layout, columns_layout still counted
+    plain = _laid_out(project, tmp_path / "plain.pdf")
+    assert len(calls) == 6 and [(c.left, c.top, c.foot, c.empty) for c in plain] == [(c.left, c.top, c.foot, c.empty) for c in hooked]

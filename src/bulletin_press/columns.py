@@ -128,15 +128,43 @@ def hoist(root: Any) -> int:
     return changed
 
 
+def _block_box_layout(context: Any, box: Any, bottom_space: float, skip_stack: Any, containing_block: Any,
+                      page_is_empty: bool, absolute_boxes: Any, fixed_boxes: Any, adjoining_margins: Any,
+                      first_letter_style: Any, first_line_style: Any, *rest: Any, **named: Any) -> tuple:
+    """WeasyPrint's block_box_layout, but a multi-column box with a bottom margin, border or
+    padding is laid out once with room for them: WeasyPrint lays such a box out, and when it ends
+    on the page lays it out again with that room (balancing its columns twice). When it does not
+    fit with the room, WeasyPrint's own way, as before."""
+    if box.style["column_count"] == "auto" and box.style["column_width"] == "auto":
+        return _installed["block_box_layout"](context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+                                              absolute_boxes, fixed_boxes, adjoining_margins, first_letter_style,
+                                              first_line_style, *rest, **named)
+    spacing = [box.margin_bottom, box.padding_bottom, box.border_bottom_width]
+    if all(isinstance(v, (int, float)) for v in spacing) and sum(spacing):
+        result = wp_block.columns_layout(context, box, bottom_space + sum(spacing), skip_stack, containing_block,
+                                         page_is_empty, absolute_boxes, fixed_boxes, adjoining_margins,
+                                         first_letter_style, first_line_style)
+        if result[0] is not None and result[1] is None:
+            return (*result, None)  # what WeasyPrint's second layout gives, the first spared
+        if result[0] is not None:
+            wp_block.remove_placeholders(context, [result[0]], absolute_boxes, fixed_boxes)
+    return _installed["block_box_layout"](context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+                                          absolute_boxes, fixed_boxes, adjoining_margins, first_letter_style,
+                                          first_line_style, *rest, **named)
+
+
 def install() -> None:
     """Hook the multi-column layout (once per process)."""
     if _installed:
         return
     require("bulletin_press.columns", SUPPORTED, "layout/column.py (columns_layout) and layout/block.py (block_box_layout)")
     _installed["columns_layout"] = wp_block.columns_layout
+    _installed["block_box_layout"] = wp_block.block_box_layout
     wp_block.columns_layout = _columns_layout
+    wp_block.block_box_layout = _block_box_layout
 
 
 def uninstall() -> None:
     if _installed:
         wp_block.columns_layout = _installed.pop("columns_layout")
+        wp_block.block_box_layout = _installed.pop("block_box_layout")
