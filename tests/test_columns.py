@@ -311,3 +311,21 @@ def test_a_multicolumn_box_that_ends_on_its_page_is_laid_out_once(tmp_path: Path
     calls.clear()  # WeasyPrint's own block_box_layout, columns_layout still counted
     plain = _laid_out(project, tmp_path / "plain.pdf")
     assert len(calls) == 6 and [(c.left, c.top, c.foot, c.empty) for c in plain] == [(c.left, c.top, c.foot, c.empty) for c in hooked]
+
+
+def test_a_layout_cut_short_for_nothing_is_made_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """relayout.settle: a layout a pass cut short (another seemed certain) whose adjusters then add
+    nothing is not the document: it is laid out again, and that time it may not be cut."""
+    from bulletin_press import relayout
+
+    monkeypatch.setattr(relayout, "ADJUSTERS", [lambda document, hints: {}])
+    made: list[tuple[str, bool]] = []
+
+    def lay_out(hints: relayout.Hints) -> str:
+        cut = relayout.cut_short()
+        made.append(("cut" if cut else "whole", cut))
+        return "cut document" if cut else "whole document"
+
+    document, _, passes = relayout.settle(lay_out)  # type: ignore[arg-type]
+    assert document == "whole document" and passes == 2 and [m for m, _ in made] == ["cut", "whole"]
+    assert relayout.cut_short() is False  # outside a layout nothing may be cut

@@ -231,6 +231,10 @@ class Fixer:
             self.retrying = None  # the other way left no hole it could not fix: it stays
         if index:
             self.pending.append(index - 1)
+        if not ended and self._another_pass(index, pages[index]) and relayout.cut_short():
+            from . import pagemaker
+
+            return pagemaker.STOP  # a table set at a measure it does not have: this layout is thrown away
         again = self._give_way(index, pages, ended)
         if again is None and ended:
             again = _tighten_spill(self, index, pages)
@@ -249,6 +253,22 @@ class Fixer:
                 self.pending = []
                 return found
         return None
+
+    def _another_pass(self, index: int, page: Any) -> bool:
+        """A table on this page (its first fragment) was set with hints its layout contradicts
+        (tables.asks): the table pass will want another layout."""
+        from weasyprint.formatting_structure import boxes
+
+        from . import tables
+
+        if not any(isinstance(b, boxes.TableBox) for _, b in self.page_blocks[index]):
+            return False
+        earlier = {e for blocks in self.page_blocks[:index] for e, _ in blocks}
+        for box, multicol in tables._walk_columns(page):
+            if isinstance(box, boxes.TableBox) and box.element is not None and box.element.get("data-block"):
+                if tables.asks(box, multicol, tables.set_with(box.element), box.element not in earlier):
+                    return True
+        return False
 
     def finish(self, pages: list[Any]) -> None:
         """The pages are final: a column that must still end short is feathered (feather.py)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -33,21 +34,46 @@ def block_id(block: Value) -> str:
     return f"b{block.pos.line}-{block.pos.col}"
 
 
+_cut: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("bulletin_press_cut", default=None)
+
+
+def cut_short() -> bool:
+    """Asked during a layout by a pass that sees an adjuster will want another one (a table set at
+    a measure it does not have): whether the layout may end now. True: it may, and it is marked
+    cut short (settle lays out again even when the adjusters add nothing)."""
+    holder = _cut.get()
+    if holder is None or not holder[1]:
+        return False
+    holder[0] = True
+    return True
+
+
 def settle(lay_out: Callable[[Hints], "weasyprint.Document"]) -> tuple["weasyprint.Document", Hints, int]:
     """Lay out, let every adjuster look, and lay out again with their hints until none has more.
 
     Returns the last document, the hints it was made with and the number of layouts. Hints only
     grow (an adjuster adds, never takes back), so the passes end; MAX_PASSES bounds them anyway.
+    A layout may be cut short (cut_short) when another is certain: the adjusters read the pages
+    it made; one cut short that left them nothing to add is made again whole.
     """
     hints: Hints = NONE
+    whole = False
     for passes in range(1, MAX_PASSES + 1):
-        document = lay_out(hints)
+        holder = [False, not whole and passes < MAX_PASSES]
+        token = _cut.set(holder)
+        try:
+            document = lay_out(hints)
+        finally:
+            _cut.reset(token)
         added: dict[str, dict[str, Any]] = {}
         for fn in ADJUSTERS:
             for key, values in fn(document, hints).items():
                 added.setdefault(key, {}).update(values)
         merged = {key: {**hints.get(key, {}), **values} for key, values in added.items()}
         if passes == MAX_PASSES or all(hints.get(key) == values for key, values in merged.items()):
+            if holder[0] and passes < MAX_PASSES:
+                whole = True  # cut short for nothing: the same hints, every page
+                continue
             return document, hints, passes
         hints = MappingProxyType({**hints, **{k: MappingProxyType(v) for k, v in merged.items()}})
     raise AssertionError("unreachable")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -235,6 +235,37 @@ def _walk(box: Any) -> Iterator[Any]:
         yield from _walk(child)
 
 
+def asks(box: Any, multicol: float | None, hint: Mapping[str, Any], first: bool = True) -> dict[str, Any]:
+    """What a laid-out table fragment asks of the next layout, beyond `hint` (what it was set
+    with): the width of the multi-column box it stands in (`multicol`, px), and, for its first
+    fragment, its real measure and cell padding in em. {} when it was set right."""
+    from weasyprint.formatting_structure import boxes
+
+    out: dict[str, Any] = {}
+    size = box.style["font_size"]
+    if multicol:
+        width = round(multicol / size, 1)
+        if abs(width - (hint.get("columns") or 0)) > 0.5:
+            out["columns"] = width
+    if not first or "table-span" in (box.element.get("class") or "").split():
+        return out  # set across the columns: its measure is the columns' (above)
+    cell = next((b for b in _walk(box) if isinstance(b, boxes.TableCellBox)), None)
+    pad = PADDING_EM if cell is None else (
+        cell.padding_left + cell.padding_right + cell.border_left_width + cell.border_right_width) / size
+    w, pad = round(box.width / size, 1), round(pad, 2)
+    was = hint.get("measure") or (MEASURE_EM, PADDING_EM)
+    if abs(w - was[0]) > 0.5 or abs(pad - was[1]) > 0.2:
+        out["measure"] = [w, pad]
+    return out
+
+
+def set_with(element: Any) -> dict[str, Any]:
+    """The hints a table's HTML was set with (table.html writes them), as `asks` compares them."""
+    measure, columns = element.get("data-measure"), element.get("data-columns")
+    return {"measure": [float(v) for v in measure.split()] if measure else None,
+            "columns": float(columns) if columns else None}
+
+
 @relayout.adjuster
 def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dict[str, dict[str, Any]]:
     """Rows of one group on two pages → the first row on the later page gets a label of its own;
@@ -242,33 +273,22 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
     from weasyprint.formatting_structure import boxes
 
     pages: dict[str, dict[int, tuple[int, str]]] = {}  # block → row → (page, group)
-    found: dict[str, list[float]] = {}
     added: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
     for number, page in enumerate(document.pages, 1):
         for box, multicol in _walk_columns(page._page_box):
             element = getattr(box, "element", None)
             if element is None:
                 continue
-            if isinstance(box, boxes.TableBox) and (key := element.get("data-block")) and multicol:
-                width = round(multicol / box.style["font_size"], 1)
-                if abs(width - (hints.get(key, {}).get("columns") or 0)) > 0.5:
-                    added.setdefault(key, {})["columns"] = width
-            if isinstance(box, boxes.TableBox) and "table-span" in (element.get("class") or "").split():
-                continue  # set across the columns: its measure is the columns' (the hint above)
             if isinstance(box, boxes.TableBox) and (key := element.get("data-block")):
-                cell = next((b for b in _walk(box) if isinstance(b, boxes.TableCellBox)), None)
-                size = box.style["font_size"]
-                pad = PADDING_EM if cell is None else (
-                    cell.padding_left + cell.padding_right + cell.border_left_width + cell.border_right_width) / size
-                found.setdefault(key, [round(box.width / size, 1), round(pad, 2)])
+                wanted = asks(box, multicol, hints.get(key, {}), key not in seen)
+                seen.add(key)
+                if wanted:
+                    added.setdefault(key, {}).update(wanted)
             elif isinstance(box, boxes.TableRowBox) and element.get("data-row") is not None:
                 key = element.get("data-table")
                 row = int(element.get("data-row"))
                 pages.setdefault(key, {}).setdefault(row, (number, element.get("data-group")))
-    for key, (w, pad) in found.items():
-        was = hints.get(key, {}).get("measure", (MEASURE_EM, PADDING_EM))
-        if abs(w - was[0]) > 0.5 or abs(pad - was[1]) > 0.2:
-            added.setdefault(key, {})["measure"] = [w, pad]
     for key, rows in pages.items():
         if key in added:  # set at the wrong measure: where its pages begin will change
             continue
