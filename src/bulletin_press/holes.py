@@ -421,11 +421,13 @@ class Fixer:
             return self._fix(k, block, {"defer": done + n}, k)
         # Up: before the nearest block it fits above (the blocks it moved past first put back).
         before = self._siblings(element, after=False)[done:]
-        height = box.margin_height()
         for n, previous in enumerate(before[:MAX_MOVE] if "advance" not in banned else [], 1):
             if previous.element not in laid.fragments or _is_head_element(previous.element):
                 break
             number, first = laid.fragments[previous.element][0]
+            # Where it goes it keeps the margin the page top took from it (collapsed with the one
+            # above as the block it passes was), and the one WeasyPrint wants below it on the page.
+            height = _top_in(previous, first, box, self.parent) + box.border_height() + _margin_below(box)
             room_up = body_area(pages[number])[1] - first.position_y
             if room_up >= height:
                 return self._fix(k, block, {"advance": n, "defer": 0}, number)
@@ -507,6 +509,30 @@ def _margin_below(box: "wboxes.Box") -> float:
     margin = 0.0
     while box is not None:
         margin = max(margin, box.margin_bottom or 0.0)
+        box = box.children[-1] if isinstance(box, boxes.BlockContainerBox) and box.children else None
+    return margin
+
+
+def _top_in(previous: "wboxes.Box", first: "wboxes.Box", box: "wboxes.Box", parent: dict[int, Any]) -> float:
+    """How far below the top of `previous`'s margin (its first fragment `first`) a photo's `box`
+    set in its place starts: the collapsed margin above it is the photo's with the block before
+    `previous`, not `previous`'s own."""
+    siblings = parent[id(previous)].children if id(previous) in parent else [previous]
+    at = next((i for i, c in enumerate(siblings) if c is previous), 0)
+    over = _style_margin_below(siblings[at - 1]) if at else 0.0
+    own = first.margin_top or 0.0
+    return own - max(over, own) + max(over, _margin_above(box))
+
+
+def _style_margin_below(box: "wboxes.Box") -> float:
+    """The bottom margin a box (not laid out) and its last descendants ask for."""
+    from weasyprint.formatting_structure import boxes
+
+    margin = 0.0
+    while box is not None:
+        value = box.style["margin_bottom"]
+        if getattr(value, "unit", None) == "px":
+            margin = max(margin, value.value)
         box = box.children[-1] if isinstance(box, boxes.BlockContainerBox) and box.children else None
     return margin
 
