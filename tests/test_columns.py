@@ -329,3 +329,40 @@ def test_a_layout_cut_short_for_nothing_is_made_again_whole(monkeypatch: pytest.
     document, _, passes = relayout.settle(lay_out)  # type: ignore[arg-type]
     assert document == "whole document" and passes == 2 and [m for m, _ in made] == ["cut", "whole"]
     assert relayout.cut_short() is False  # outside a layout nothing may be cut
+
+
+def _ink_columns(pdf: Path, count: int) -> list[tuple[int, int, float]]:
+    """Per page and column: the empty share of the body below its lowest character or image."""
+    mm = 72 / 25.4
+    out = []
+    with pdfplumber.open(pdf) as doc:
+        for number, page in enumerate(doc.pages, 1):
+            top, bottom = 22 * mm, float(page.height) - 20 * mm
+            left, right = 18 * mm, float(page.width) - 18 * mm
+            width = (right - left) / count
+            for k in range(count):
+                x0, x1 = left + k * width - 1, left + (k + 1) * width - 1
+                ink = [c["bottom"] for c in page.chars if c["text"].strip() and top - 1 <= c["top"] <= bottom and x0 <= c["x0"] < x1]
+                ink += [min(float(i["bottom"]), bottom) for i in page.images if i["top"] < bottom and x0 <= i["x0"] < x1]
+                out.append((number, k, (bottom - max(ink, default=top)) / (bottom - top)))
+    return out
+
+
+@pytest.mark.parametrize("pad", [24, 40])
+def test_a_photo_ending_its_article_moves_up_in_its_column(tmp_path: Path, pad: int) -> None:
+    """Two columns per section: a photo that ends its article (no text after it to move up) and does
+    not fit the rest of the column it would end: it moves up before the text it follows, which fills
+    that column, instead of leaving it a fifth empty."""
+    from PIL import Image
+
+    body = "".join(f'          - "第{p}段。{TEXT * 4}"\n' for p in range(6))
+    body += "          - type: photo\n            src: photos/a.jpg\n            alt: 照片\n"
+    after = "".join(f'          - "{TEXT * 6}"\n' for _ in range(8))
+    yaml = (HEADER + "sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 标题\n"
+            f"        body:\n{body}      - type: article\n        title: 下一篇\n        body:\n{after}")
+    project = _variant(tmp_path, yaml, SECTIONS + f".section {{ padding-top: {pad}pt }}\n")
+    (project.issues / "x" / "photos").mkdir()
+    Image.new("RGB", (1600, 1000), (90, 140, 90)).save(project.issues / "x" / "photos" / "a.jpg")
+    result = build(project, "x", Options())
+    for number, k, empty in _ink_columns(result.pdf, 2):
+        assert number == result.pages or empty <= MAX_EMPTY, (number, k, round(empty, 3))

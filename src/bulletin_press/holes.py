@@ -401,10 +401,7 @@ class Fixer:
             scale = _scale(need - hole, image)
             if scale:
                 return self._fix(k, block, {"scale": scale}, k)
-        laid = Laid(pages, {})
-        for number, blocks in enumerate(self.page_blocks):
-            for e, b in blocks:
-                laid.fragments.setdefault(e, []).append((number, b))
+        laid = self._laid(pages)
         done = own.get("defer", 0)
         movable = self._siblings(element, after=True)[: MAX_MOVE - done]
         room = hole - (box.border_box_y() - top)  # banner, title and date line move up with the text
@@ -419,9 +416,27 @@ class Fixer:
             clean = [n for n, h in enumerate(heights, 1) if room - gap <= h <= room]
             n = clean[-1] if clean else next(n for n, h in enumerate(heights, 1) if h > room)
             return self._fix(k, block, {"defer": done + n}, k)
-        # Up: before the nearest block it fits above (the blocks it moved past first put back).
-        before = self._siblings(element, after=False)[done:]
-        for n, previous in enumerate(before[:MAX_MOVE] if "advance" not in banned else [], 1):
+        up = self._move_up(k, box, laid, pages, done) if "advance" not in banned else None
+        if up is not None:
+            return up
+        if movable and "defer" not in banned:  # a smaller hole at least
+            return self._fix(k, block, {"defer": done + len(movable)}, k)
+        return self._make_way(k, element, laid)
+
+    def _laid(self, pages: list[Any]) -> Laid:
+        laid = Laid(pages, {})
+        for number, blocks in enumerate(self.page_blocks):
+            for e, b in blocks:
+                laid.fragments.setdefault(e, []).append((number, b))
+        return laid
+
+    def _move_up(self, k: int, box: "wboxes.Box", laid: Laid, pages: list[Any], done: int) -> int | None:
+        """Up: the photo `box` goes before the nearest block it fits above (at MIN_SCALE or more; the
+        blocks it moved past first put back), so that the text it passes fills the page (column)
+        after it; None when it fits above none of the MAX_MOVE blocks before it."""
+        element, image = box.element, _scalable(box)
+        block = element.get("data-block")
+        for n, previous in enumerate(self._siblings(element, after=False)[done:][:MAX_MOVE], 1):
             if previous.element not in laid.fragments or _is_head_element(previous.element):
                 break
             number, first = laid.fragments[previous.element][0]
@@ -432,11 +447,9 @@ class Fixer:
             if room_up >= height:
                 return self._fix(k, block, {"advance": n, "defer": 0}, number)
             scale = _scale(height - room_up, image)
-            if scale:  # it fits there a little smaller: the text it passes fills the page after it
+            if scale:  # it fits there a little smaller
                 return self._fix(k, block, {"advance": n, "defer": 0, "scale": scale}, number)
-        if movable and "defer" not in banned:  # a smaller hole at least
-            return self._fix(k, block, {"defer": done + len(movable)}, k)
-        return self._make_way(k, element, laid)
+        return None
 
     def _make_way(self, k: int, element: Any, laid: Laid) -> int | str:
         """A photo that could move up but for the photo before it: that one moves up a block first
@@ -481,8 +494,8 @@ class Fixer:
 def _scale(excess: float, image: float) -> float | None:
     """The scale at which a photo `image` high sheds `excess` of its height, a point to spare; None
     below MIN_SCALE (or for a placeholder, which keeps its size)."""
-    if not image:
-        return None
+    if not image or excess <= 0:
+        return None  # a placeholder keeps its size; one that fits as it is has no reason to grow
     scale = math.floor((1 - excess / image) * 100 - 1) / 100
     return scale if scale >= MIN_SCALE else None
 
@@ -534,6 +547,24 @@ def _style_margin_below(box: "wboxes.Box") -> float:
         if getattr(value, "unit", None) == "px":
             margin = max(margin, value.value)
         box = box.children[-1] if isinstance(box, boxes.BlockContainerBox) and box.children else None
+    return margin
+
+
+def _trailing_margin(fixer: "Fixer", element: Any) -> float:
+    """The bottom margin of the blocks a photo ends (its article, when it is the article's last
+    block): collapsed with the photo's own, WeasyPrint wants it within the column too."""
+    body = fixer.bodies.get(element)
+    box = next((b for b in body.box.children if b.element is element), None) if body else None
+    margin = 0.0
+    while box is not None and id(box) in fixer.parent:
+        parent = fixer.parent[id(box)]
+        if not parent.children or parent.children[-1] is not box or parent.element_tag in ("html", "body"):
+            break
+        value = parent.style["margin_bottom"]
+        margin = max(margin, value.value if getattr(value, "unit", None) == "px" else 0.0)
+        if parent.style["padding_bottom"].value or parent.style["border_bottom_width"]:
+            break  # a padding or border below ends the collapse
+        box = parent
     return margin
 
 
@@ -622,9 +653,8 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
     for k, column, following, seen in pairs:
         if column.empty <= MAX_EMPTY:
             continue
-        top, bottom = body_area(pages[k])
         if column.right - column.left < pages[k].width - 1:  # a photo opening the next column
-            again = _photo_in_column(fixer, k, column, following, seen, bottom - top)
+            again = _photo_in_column(fixer, k, column, following, seen, pages)
             if again is not None:
                 return again
         element = _opening_kept(following, fixer.kept, seen)
@@ -649,18 +679,24 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
     return None
 
 
-def _photo_in_column(fixer: "Fixer", k: int, column: Any, following: "wboxes.Box", seen: set, height: float) -> int | None:
+def _photo_in_column(fixer: "Fixer", k: int, column: Any, following: "wboxes.Box", seen: set, pages: list[Any]) -> int | None:
     """A column that ends with a hole before a photo opening the next column (the page-level pass
     sees no hole there): the photo shrinks to fit it (85 % at least), else the text after it moves
-    up past it, a block at a time (MAX_MOVE at most); each way tried once. `height`: the page body's."""
+    up past it, a block at a time (MAX_MOVE at most), else (no text after it) it moves up before the
+    text it follows, where it fits; each way tried once."""
     box = opening_anchor(following, seen)
     if box is None or box.element not in fixer.bodies:
         return None
     block = box.element.get("data-block")
     own = fixer.moves.get(block, {})
     top = following.position_y if following.element is not None and getattr(following, "is_column", False) else body_area(following)[0]
-    need = box.border_box_y() + box.border_height() - top + _margin_above(box) + _margin_below(box)
-    room = column.empty * height
+    below = _margin_below(box)
+    if following.element_tag is not None or getattr(following, "is_column", False):
+        # A column on the same page: the margin below the article the photo ends must fit in it too.
+        below = max(below, _trailing_margin(fixer, box.element))
+    need = box.border_box_y() + box.border_height() - top + _margin_above(box) + below
+    top_k, bottom_k = body_area(pages[k])
+    room = column.empty * (bottom_k - top_k)
     tries = fixer.column_tries
     if "scale" not in own and (block, "scale") not in tries:
         tries.add((block, "scale"))
@@ -671,6 +707,9 @@ def _photo_in_column(fixer: "Fixer", k: int, column: Any, following: "wboxes.Box
     if done < MAX_MOVE and (block, "defer", done) not in tries and fixer._siblings(box.element, after=True):
         tries.add((block, "defer", done))
         return fixer._fix(k, block, {"defer": done + 1}, k)
+    if not own.get("advance") and (block, "advance") not in tries:  # no text after it: up before the text it follows
+        tries.add((block, "advance"))
+        return fixer._move_up(k, box, fixer._laid(pages), pages, done)
     return None
 
 
