@@ -61,7 +61,7 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
     ("standin not a boolean", with_body("- {type: photo, src: photos/a.jpg, standin: maybe}"), "is not true or false"),
     ("text is a list", GOOD.replace("title: 标题", "title: [标, 题]"), "expected text, not a list"),
     # unknown block types
-    ("unknown block type", with_body("- {type: tabel, header: [a]}"), "unknown block type 'tabel'; expected one of:"),
+    ("unknown block type", with_body("- {type: tabel, header: [a]}"), "unknown block type 'tabel' — did you mean 'table'?; expected one of:"),
     ("top-level block in a body", with_body("- {type: about, title: 简介, description: [x]}"), "'about' cannot stand here"),
     # missing required fields
     ("no publication", GOOD.split("layout:")[0].replace("publication:", "publisher:") + "layout:" + GOOD.split("layout:")[1], "missing field 'publication'"),
@@ -97,8 +97,11 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
   zone_label: 迪拜时间
   days: [{date: 2023-12-09, events: [{title: 边会, end: "10:00"}]}]"""), "needs a 'start'"),
     # encodings and bytes
-    ("GBK file", GOOD.encode("gbk"), "is not UTF-8 (is the file GBK?)"),
-    ("UTF-16 file", GOOD.encode("utf-16"), "is not UTF-8"),
+    # (GBK and UTF-16 files are read, with a warning: tests/content/test_encodings.py)
+    ("Big5 file", "publication:\n  name: 中國發展簡報\n".encode("big5"), "2:9: the file is not UTF-8, and read as GBK this line gives "
+     "'name: い瓣祇甶虏厨' (is it Big5 or another encoding?); expected UTF-8 — re-save the file as UTF-8 (in Notepad: Save as, Encoding 'UTF-8')"),
+    ("damaged UTF-8", GOOD.encode().replace("文字".encode(), b"\xe6\x96" + "字".encode()), "19:15: bytes 0xE6 0x96 are not UTF-8 (the rest of the file is); expected UTF-8 text — retype the character here"),
+    ("NUL byte", GOOD.replace("一段文字。", "一段\x00文字。").encode(), "19:15: a NUL byte (0x00); expected text — delete it (the file is neither UTF-8 nor UTF-16)"),
     ("empty file", b"", "the file is empty"),
     ("only whitespace", b"\n  \n", "the file is empty"),
     ("control character", GOOD.replace("一段文字。", "一段\x07文字。").encode(), "control character U+0007"),
@@ -147,7 +150,7 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
     ("full-width dash before a block", GOOD.replace("      - type: article", "      － type: article"), f"16:7: {DASH_FW}"),
     ("several slips and a schema error", GOOD.replace("year: 2024", "year：2024").replace("- 一段文字。", '- "他说"你好"')
      .replace("        title: 标题", "\u3000\u3000\u3000\u3000title: 标题").replace("type: article", "type: artcle"),
-     f"8:5: {FW_COLON.format(key='year')}\n16:15: issue.sections[0].body[0]: unknown block type 'artcle'; expected one of: "
+     f"8:5: {FW_COLON.format(key='year')}\n16:15: issue.sections[0].body[0]: unknown block type 'artcle' — did you mean 'article'?; expected one of: "
      "article, credits, key_figures, links, note, notice, paragraph, photo, photo_row, pullquote, schedule, sidebar, table\n"
      f"17:1: {IDEO}\n19:16: {QUOTE}"),
 ]

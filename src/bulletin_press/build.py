@@ -140,7 +140,7 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     """Load the issue and everything it is set with; `checks`: the preflight of its text too."""
     report = Report()
     folder = project.issue_folder(issue_id)
-    issue = load_issue(folder)
+    issue = load_issue(folder, report)  # its warnings: a file read as UTF-16 or GBK
     # A layout tried on the issue: set as if its YAML named it, the file untouched.
     trial = options.layout if options.layout and options.layout != issue.layout else None
     if trial:
@@ -155,7 +155,9 @@ def prepare(project: Project, issue_id: str, options: Options = Options(), check
     inputs = inputs_digest(project, folder, layout.chain, profile.name) if checks else ""
     if options.jpeg_quality:
         profile = dataclasses.replace(profile, jpeg_quality=options.jpeg_quality)
-    found = assets.gather(issue, report, cache)
+    # CMYK prints as it is only where the PDF declares a CMYK printing condition (PDF/A has none: sRGB).
+    keep_cmyk = bool(profile.output_intent and profile.output_intent.components == 4)
+    found = assets.gather(issue, report, cache, keep_cmyk)
     if refused := preflight.check_stylesheets(layout):  # before layout: WeasyPrint would stop on them
         raise BuildError(refused + report.findings)
     if checks:

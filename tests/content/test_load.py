@@ -47,10 +47,10 @@ def test_loaded_values_are_frozen(tmp_path: Path) -> None:
 
 # (name, YAML, expected line:col, words the message must contain)
 BROKEN = [
-    ("unknown block type", GOOD_BODY.replace("type: article", "type: artcle"), "16:15", "unknown block type 'artcle'; expected one of: "),
+    ("unknown block type", GOOD_BODY.replace("type: article", "type: artcle"), "16:15", "unknown block type 'artcle' — did you mean 'article'?; expected one of: "),
     ("top-level block in a body", GOOD_BODY.replace("type: article", "type: about"), "16:15", "'about' cannot stand here"),
     ("missing title", GOOD_BODY.replace("        title: 标题\n", ""), "16:9", "missing field 'title'; expected text"),
-    ("unknown field", GOOD_BODY.replace("title: 标题", "titel: 标题"), "17:9", "unknown field 'titel'; expected one of: title, meta, published, source, lang, body"),
+    ("unknown field", GOOD_BODY.replace("title: 标题", "titel: 标题"), "17:9", "unknown field 'titel' — did you mean 'title'?; expected one of: title, meta, published, source, lang, body"),
     ("block without type", GOOD_BODY.replace("      - type: article\n        title", "      - title"), "16:9", "block has no 'type'"),
     ("body is not a list", GOOD_BODY.replace("        body:\n          - 一段文字。", "        body: 一段文字。"), "18:15", "expected a list of blocks"),
     ("unclosed link", GOOD_BODY.replace("一段文字。", "一段[文字。"), "19:15", "'[' starts a link"),
@@ -103,10 +103,10 @@ def test_broken_file_gives_its_place(tmp_path: Path, name: str, body: str | None
     (b"", "1:1", "the file is empty"),
     (b"publication:\n\tname: x\n", "2:1", "a tab character"),
     (b"publication: [unclosed\n", "2:1", "expected well-formed YAML"),
-    ("标题".encode("gbk"), "1:1", "is not UTF-8 (is the file GBK?)"),
+    ("title: 中國發展簡報\n".encode("big5"), "1:8", "read as GBK this line gives 'title: い瓣祇甶虏厨' (is it Big5 or another encoding?)"),
     (b"year: 2023\n\x07", "2:1", "control character U+0007"),
     (b"- just\n- a list\n", "1:1", "expected a mapping with fields: publication"),
-], ids=["empty", "tab", "unclosed flow", "gbk", "control char", "not a mapping"])
+], ids=["empty", "tab", "unclosed flow", "big5", "control char", "not a mapping"])
 def test_unreadable_files(tmp_path: Path, data: bytes, place: str, words: str) -> None:
     found = errors(tmp_path, data)
     assert any(f"issue.yaml:{place}: " in m and words in m for m in found), found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import re
 import types
 import unicodedata
@@ -13,8 +14,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from ..diagnostics import BuildError, Finding, Pos, relpath
-from . import blocks, inline, slips
+from ..diagnostics import BuildError, Finding, Pos, Report, relpath
+from . import blocks, encoding, inline, slips
 from .model import Issue, Node, Path, Text, Url, Value
 
 # libyaml's parser when PyYAML was built with it (4× faster); both keep line and column.
@@ -31,8 +32,9 @@ MAY_BE_EMPTY = {(Issue, "sections")}
 URL = re.compile(r"(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+\.[^\s@]+|tel:\+?[\d\- ]+|#)")
 
 
-def load_issue(folder: FsPath) -> Issue:
-    """Read `folder/issue.yaml`; raise BuildError listing every problem with its line:col."""
+def load_issue(folder: FsPath, report: Report | None = None) -> Issue:
+    """Read `folder/issue.yaml`; raise BuildError listing every problem with its line:col.
+    `report` gets the warnings (a file read as UTF-16 or GBK); without it they are dropped."""
     path = folder / "issue.yaml"
     shown = relpath(path)
     if not path.is_file():
@@ -40,27 +42,31 @@ def load_issue(folder: FsPath) -> Issue:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise BuildError([Finding(Pos(shown, 1, 1), f"the file is {size / 1024 / 1024:.1f} MB; expected at most {MAX_FILE_BYTES // 1024 // 1024} MB — split very long texts or check what was pasted")])
-    text = _decode(path.read_bytes(), shown)
-    composed, findings = _compose(text, shown)
+    warnings: list[Finding] = []
+    text = _decode(path.read_bytes(), shown, warnings)
+    try:
+        composed, findings = _compose(text, shown)
+    except BuildError as e:
+        raise BuildError(e.findings + warnings) from None
     conv = _Converter(shown, composed)
     conv.findings.extend(findings)
     issue = conv.value(composed.root, Issue, "issue")
     if conv.findings:
-        raise BuildError(conv.findings)
+        raise BuildError(conv.findings + warnings)  # the encoding read explains odd characters
     assert isinstance(issue, Issue)
+    if report is not None:
+        report.extend(warnings)
     return dataclasses.replace(issue, id=folder.name, folder=str(folder.resolve()))
 
 
-def _decode(data: bytes, shown: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")  # a BOM from a Windows editor is harmless: drop it
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = len(data[data.rfind(b"\n", 0, e.start) + 1 : e.start].decode("utf-8", "replace")) + 1
-        raise BuildError([Finding(Pos(shown, line, col), f"byte 0x{data[e.start]:02X} is not UTF-8 (is the file GBK?); expected UTF-8 text — re-save the file as UTF-8")])
+def _decode(data: bytes, shown: str, warnings: list[Finding] | None = None) -> str:
+    """The file's text (UTF-8; UTF-16 and GBK read too, each with a warning added to `warnings`)."""
+    text, found = encoding.decode(data, shown)
+    if warnings is not None:
+        warnings.extend(found)
     if not text.strip():
-        raise BuildError([Finding(Pos(shown, 1, 1), "the file is empty; expected an issue: publication, layout, year, number, cumulative, date, sections")])
-    return text
+        raise BuildError(found + [Finding(Pos(shown, 1, 1), "the file is empty; expected an issue: publication, layout, year, number, cumulative, date, sections")])
+    return text.removeprefix("\ufeff")  # a BOM the UTF-16 codecs keep
 
 
 def _compose(text: str, shown: str) -> tuple[slips.Composed, list[Finding]]:
@@ -112,6 +118,19 @@ def _required(cls: type) -> tuple[str, ...]:
         if f.init and f.name not in INTERNAL
         and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     )
+
+
+def _close(name: str, known: Any) -> list[str]:
+    """The known names `name` is likely a typo of, best first ('tpye' → type, 'Title' → title)."""
+    known = list(known)
+    if name.lower() in known:
+        return [name.lower()]
+    return difflib.get_close_matches(name.lower(), known, n=2, cutoff=0.6)
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    meant = _close(name, known)
+    return " — did you mean " + " or ".join(f"'{m}'" for m in meant) + "?" if meant else ""
 
 
 def describe(tp: Any) -> str:
@@ -263,28 +282,47 @@ class _Converter:
                 return self.slip(slip, where)
             if found := [s for k, _ in node.value if (s := slips.fw_key(k, {"type"}, source))]:
                 return self.slip(found[0], where)
-            return self.error(node, where, f"block has no 'type'; {expected}")
+            typo = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value not in _block_fields()
+                         and _close(str(k.value), ["type"])), None)
+            if typo is None:
+                return self.error(node, where, f"block has no 'type'; {expected}")
+            key_node, type_node = typo
+            self.error(key_node, where, f"block has no 'type' — did you mean 'type' (line {self.pos(key_node).line}: '{key_node.value}')?; {expected}")
+            # Read on as if spelled right, so the block's other mistakes are listed now too.
+            found_cls = choices.get(type_node.value) if isinstance(type_node, yaml.ScalarNode) else None
+            if found_cls is None:
+                return self.unknown_type(type_node, choices, where)
+            self.mapping(node, found_cls, where, skip=key_node.value)
+            return BAD
         cls = choices.get(type_node.value)
         if cls is None:
-            known = type_node.value in blocks.REGISTRY
-            what = f"block type '{type_node.value}' cannot stand here" if known else f"unknown block type '{type_node.value}'"
-            return self.error(type_node, where, f"{what}; {expected}")
+            return self.unknown_type(type_node, choices, where)
         return self.mapping(node, cls, where)
 
-    def mapping(self, node: yaml.Node, cls: type[Value], where: str) -> Any:
+    def unknown_type(self, type_node: yaml.Node, choices: dict[str, type], where: str) -> object:
+        name = type_node.value if isinstance(type_node, yaml.ScalarNode) else ""
+        expected = "expected one of: " + ", ".join(sorted(choices))
+        if name in blocks.REGISTRY:
+            return self.error(type_node, where, f"block type '{name}' cannot stand here; {expected}")
+        return self.error(type_node, where, f"unknown block type '{name}'{_did_you_mean(name, choices)}; {expected}")
+
+    def mapping(self, node: yaml.Node, cls: type[Value], where: str, skip: str | None = None) -> Any:
+        """`skip`: a key already reported (a misspelt 'type')."""
         fields = _fields(cls)
         if not isinstance(node, yaml.MappingNode):
             return self.error(node, where, f"expected {describe(cls)}")
         before = len(self.findings)
         kwargs: dict[str, Any] = {}
         seen: dict[str, int] = {}
+        suggested: set[str] = set()  # fields named in a "did you mean"
+        present = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         for key_node, val_node in node.value:
             key = str(key_node.value)
             if key in seen:
                 self.error(key_node, where, f"duplicate field '{key}' (first at line {seen[key]}); expected each field once")
                 continue
             seen[key] = key_node.start_mark.line + 1
-            if key == "type" and issubclass(cls, Node):
+            if (key == "type" or key == skip) and issubclass(cls, Node):
                 continue
             if val_node.tag == NULL and (cls, key) in MAY_BE_EMPTY:
                 kwargs[key] = ()
@@ -293,11 +331,13 @@ class _Converter:
                 if slip := slips.fw_key(key_node, set(fields), self.composed.source):
                     self.slip(slip, where)
                     continue
-                self.error(key_node, where, f"unknown field '{key}'; expected one of: {', '.join(fields)}")
+                meant = _close(key, [f for f in fields if f not in present])
+                suggested.update(meant)
+                self.error(key_node, where, f"unknown field '{key}'{_did_you_mean(key, meant)}; expected one of: {', '.join(fields)}")
                 continue
             kwargs[key] = self.value(val_node, fields[key], f"{where}.{key}")
         for name in _required(cls):
-            if name not in seen:
+            if name not in seen and name not in suggested:  # 'titel': the typo's message says it
                 self.error(node, where, f"missing field '{name}'; expected {describe(fields[name])}")
         if len(self.findings) > before:
             return BAD
