@@ -45,6 +45,15 @@ def test_new_moves_the_numbers_on_and_keeps_recurring_sections(copy: Path, capsy
     assert (january.year, january.number, january.cumulative) == (2024, 1, 30)  # a new year restarts
 
 
+def test_new_starts_from_a_previous_issue_saved_as_utf16(copy: Path, capsys) -> None:
+    """An issue Notepad saved as 'Unicode' loads (with a warning); the next one is written in UTF-8."""
+    old = copy / "issues" / "2023-11" / "issue.yaml"
+    old.write_bytes(old.read_text(encoding="utf-8").encode("utf-16"))
+    assert main(["new", "2023-12"]) == 0
+    text = (copy / "issues" / "2023-12" / "issue.yaml").read_text(encoding="utf-8")
+    assert "环境资助者网络" in text and load_issue(copy / "issues" / "2023-12").number == 12
+
+
 def uncommented(text: str) -> str:
     """What an editor's uncomment does to the examples: drop the '# ' after their indentation."""
     return "\n".join(re.sub(r"^  # ?", "  ", line) for line in text.splitlines()) + "\n"

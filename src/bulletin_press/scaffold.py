@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from .content.encoding import decode
 from .content.load import load_issue
 from .content.model import Image, Issue
 from .diagnostics import BuildError, Finding, Pos, relpath
@@ -32,7 +33,8 @@ def new_issue(project: Project, issue_id: str, previous: str | None = None) -> P
         raise BuildError([Finding(Pos(relpath(project.issues)), "no issue to start from; expected --from ISSUE")])
     source = project.issue_folder(previous)
     prev = load_issue(source)
-    text = (source / "issue.yaml").read_text(encoding="utf-8-sig")
+    # Read as load_issue read it (UTF-16, GBK): the new issue is written in UTF-8 either way.
+    text, _ = decode((source / "issue.yaml").read_bytes(), relpath(source / "issue.yaml"))
     out = _scaffold(text, prev, issue_id, previous)
 
     target.mkdir(parents=True)
