@@ -30,7 +30,12 @@ def inline_html(text: str, settings: Typography = DEFAULT, paragraph: bool = Fal
     `autolink=False` where the template puts the text inside a link of its own (no nested links).
     """
     spans = inline.parse(text)
-    filtered = iter(filter_text(list(_leaves(spans)), settings, paragraph))
+    parts = filter_text(list(_leaves(spans)), settings, paragraph)
+    latin = filters.latin_quotes("".join(parts))  # decided across inline marks, by their neighbours
+    starts = [0]
+    for part in parts:
+        starts.append(starts[-1] + len(part))
+    filtered = iter([(part, frozenset(i - a for i in latin if a <= i < a + len(part))) for part, a in zip(parts, starts)])
     return Markup("".join(_html(span, filtered, settings, autolink) for span in spans))
 
 
@@ -52,9 +57,9 @@ def _leaves(spans: tuple[inline.Span, ...]) -> Iterator[str]:
             yield from _leaves(span.children)
 
 
-def _html(span: inline.Span, filtered: Iterator[str], settings: Typography, autolink: bool) -> str:
+def _html(span: inline.Span, filtered: Iterator[tuple[str, frozenset[int]]], settings: Typography, autolink: bool) -> str:
     if span.kind == "text":
-        return _text(next(filtered), settings, autolink)
+        return _text(*next(filtered), settings, autolink)
     inside = autolink and span.kind != "link"  # never a link inside a link
     inner = "".join(_html(c, filtered, settings, inside) for c in span.children)
     if span.kind == "strong":
@@ -63,10 +68,10 @@ def _html(span: inline.Span, filtered: Iterator[str], settings: Typography, auto
         return f"<em>{inner}</em>"
     if span.url == "#":  # the address was lost: look like a link, lead nowhere
         return f'<span class="link link-missing">{inner}</span>'
-    return f'<a href="{escape(span.url)}">{inner}</a>'
+    return f'<a href="{escape(addresses.encode(span.url))}">{inner}</a>'
 
 
-def _text(text: str, settings: Typography, autolink: bool) -> str:
+def _text(text: str, latin: frozenset[int], settings: Typography, autolink: bool) -> str:
     """A filtered text node: its addresses as links (class `address`: they may break anywhere at
     worst, see base.css), the rest with its punctuation compressed."""
     out, at = [], 0
@@ -74,22 +79,38 @@ def _text(text: str, settings: Typography, autolink: bool) -> str:
     spans = [(a.start, a.end, a.href) for a in found]
     spans += [(a, b, None) for a, b in filters.long_strings(text, [(a.start, a.end) for a in found])]
     for start, end, href in sorted(spans):
-        out.append(_marks(text[at:start], settings))
+        out.append(_marks(text[at:start], {i - at for i in latin}, settings))
         shown = escape(text[start:end])
         out.append(f'<a class="address" href="{escape(href)}">{shown}</a>' if autolink and href
                    else f'<span class="address">{shown}</span>')  # a DOI or file name: no link
         at = end
-    out.append(_marks(text[at:], settings))
+    out.append(_marks(text[at:], {i - at for i in latin}, settings))
     return "".join(out)
 
 
-def _marks(text: str, settings: Typography) -> str:
-    """Escaped text, its compressed punctuation in `halt` spans, its English words in `lang="en"`."""
+def _marks(text: str, latin: set[int], settings: Typography) -> str:
+    """Escaped text, its compressed punctuation in `halt` spans, its English words in `lang="en"`.
+
+    A run holding a Latin quote (filters.latin_quotes, at these offsets) is marked English too, with
+    the Latin quotes at its ends: base.css sets them at the font's proportional width, not 1 em.
+    """
     out, at = [], 0
-    for m in ENGLISH.finditer(text) if HAN.search(text) else ():
-        if WORD.search(m.group()):
-            out += [_compress(text[at : m.start()], settings), f'<span lang="en">{escape(m.group())}</span>']
-            at = m.end()
+    runs = []
+    han = HAN.search(text)
+    for m in ENGLISH.finditer(text) if han or latin else ():
+        a, b = m.span()
+        while a - 1 in latin and a - 1 >= at:
+            a -= 1
+        while b in latin:
+            b += 1
+        if han and WORD.search(m.group()) or any(a <= i < b for i in latin):
+            runs.append((a, b))
+            at = b
+    runs += [(i, i + 1) for i in latin if i < len(text) and not any(a <= i < b for a, b in runs)]
+    at = 0
+    for a, b in sorted(runs):
+        out += [_compress(text[at:a], settings), f'<span lang="en">{escape(text[a:b])}</span>']
+        at = b
     out.append(_compress(text[at:], settings))
     return "".join(out)
 

@@ -38,6 +38,17 @@ LONG_STRING = re.compile("[A-Za-z0-9][A-Za-z0-9._/:#?=&\\-\u200b\u2060]*[A-Za-z0
 STRING_MARK = re.compile(r"[/_]|[A-Za-z0-9]\.[A-Za-z]{2,4}$|^doi:", re.IGNORECASE)
 # The spacing, joiners and break opportunities the filters may add; everything else is kept as typed.
 ADDED = " \u2060\u200b"
+# Pasted from Word or WeChat: variants of the house dash (——), ellipsis (……) and wave (～) that the CJK
+# faces draw with the house form's glyph (⋯ and 〜 share it in the cmap; locl draws — with ―'s). A
+# PDF's text map gives a glyph one character, so an issue holding both copies one of them out wrong:
+# always set as the house form, whatever the typography switches.
+VARIANTS = {"\u2015": "\u2014", "\u2e3a": "\u2014\u2014", "\u2e3b": "\u2014\u2014\u2014", "\u22ef": "\u2026",
+            "\u301c": "\uff5e"}
+# Word's and WeChat's line and paragraph separators draw a box in the CJK faces: white space, as a
+# line break typed in YAML is — a space between Latin words, nothing between Chinese characters.
+SEPARATORS = "\u2028\u2029"
+# Quotation marks whose width depends on the language they stand in (East Asian ambiguous width).
+CURLY = "‘’“”"
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
     spacing, joiners and, inside web and e-mail addresses, break opportunities are added.
     """
     text = "".join(parts)
+    pasted = pasted_cells(text)
+    text = "".join(c[:1] or " " for c in pasted)  # one character each while the passes run
     protected = [(a.start, a.end) for a in addresses.find(text)]
     protected += long_strings(text, protected)
 
@@ -78,6 +91,8 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
         if text == before:
             break
     cells = ellipses(text, free) if settings.ellipsis else list(text)  # what each typed character became
+    # A variant of more than one character, or a separator dropped, once the passes left it alone.
+    cells = [p if len(p) != 1 and c == (p[:1] or " ") else c for c, p in zip(cells, pasted)]
     text = "".join(cells)
     starts = [0, *accumulate(len(c) for c in cells)]
     protected = [(starts[a], starts[b]) for a, b in protected]
@@ -109,6 +124,18 @@ def filter_text(parts: list[str], settings: Typography, paragraph: bool = False)
     return _split_back(cells, parts, inserts)
 
 
+def pasted_cells(text: str) -> list[str]:
+    """What each character becomes as pasted text is normalised: house forms for variants, a space or
+    nothing for a line or paragraph separator (nothing between two Chinese characters or marks)."""
+    cells = [VARIANTS.get(ch, ch) for ch in text]
+    for i, ch in enumerate(text):
+        if ch in SEPARATORS:
+            before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
+            chinese = lambda c: not c or c.isspace() or c in SEPARATORS or CJK_CONTEXT.match(c)
+            cells[i] = "" if chinese(before) and chinese(after) else " "
+    return cells
+
+
 def long_strings(text: str, addresses_found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Where DOIs, file names and paths stand in `text` (start, end), addresses left out."""
     found = []
@@ -124,11 +151,17 @@ def normalize_punctuation(text: str, free=lambda i: True) -> str:
     """`,` `:` `;` `?` `!` after Chinese, and `( )` around Chinese, become full-width."""
     out = list(text)
     pairs = _paren_pairs(text)
+    latin: set[int] | None = None  # the Latin quotes, found when a mark follows a quote
     for i, ch in enumerate(text):
         if not free(i):
             continue
         prev = out[i - 1] if i else ""
         if ch in ",:;?!" and CJK_CONTEXT.match(prev) and not _inside_number(text, i):
+            if prev in CURLY:  # `China”, says`: after a Latin quote, or before Latin words, it stays
+                latin = latin if latin is not None else latin_quotes("".join(out))
+                after = _neighbour(text.replace(" ", ZWSP), i, 1)  # the next visible character past spaces
+                if i - 1 in latin and not IS_HAN.match(after) or IS_LATIN.match(after):
+                    continue
             out[i] = HALF_TO_FULL[ch]
         elif ch == "(" and i in pairs:
             inner = text[i + 1 : pairs[i]]
@@ -151,6 +184,36 @@ def curl_quotes(text: str, free=lambda i: True) -> str:
             if IS_HAN.search(inner) or CJK_CONTEXT.match(_neighbour(text, i, -1)) or CJK_CONTEXT.match(_neighbour(text, j, 1)):
                 out[i], out[j] = left, right
     return "".join(out)
+
+
+def latin_quotes(text: str) -> set[int]:
+    """Where the curly quotes set in Latin context stand: their ambiguous width is the Latin font's.
+
+    An apostrophe between Latin letters (`it’s`) or after one (`authors’ view`) is Latin; a pair
+    of quotes is Latin when it holds no Chinese and the characters right outside it are not
+    Chinese (`“the rise of China”, says`); `中“OK”`, `“中国”` stay Chinese, full width.
+    """
+    latin, opened = set(), {"“": [], "‘": []}
+    closer = {"”": "“", "’": "‘"}
+    for i, ch in enumerate(text):
+        if ch not in CURLY:
+            continue
+        prev, nxt = _neighbour(text, i, -1), _neighbour(text, i, 1)
+        if ch == "’" and IS_LATIN.match(prev) and (IS_LATIN.match(nxt) or not opened["‘"]) and not IS_HAN.match(nxt):
+            latin.add(i)  # an apostrophe: it’s, authors’
+        elif ch in opened:
+            opened[ch].append(i)
+        elif opened[closer[ch]]:
+            start = opened[closer[ch]].pop()
+            outside = _neighbour(text, start, -1) + _neighbour(text, i, 1)
+            if not CHINESE_MARK.search(text[start + 1 : i]) and not CHINESE_MARK.search(outside.strip(CURLY)):
+                latin.update((start, i))
+        elif IS_LATIN.match(prev) and not IS_HAN.match(nxt):
+            latin.add(i)  # a closer without its opener, after a Latin word
+    return latin
+
+
+CHINESE_MARK = re.compile(f"[{HAN}\u3000-\u303f\uff00-\uffef]")  # Han, or a full-width mark
 
 
 def _quote_pairs(text: str, quote: str, free) -> list[tuple[int, int]]:
