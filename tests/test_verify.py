@@ -135,3 +135,45 @@ sections:
         build(project, "x")
     [lost] = [f for f in e.value.findings if "text layer" in f.message]
     assert "'冰雪融化的屋脊——珠峰雪豹项目展'" in lost.message and forks == [1]  # the last page: the child's
+
+
+# Pasted dash, ellipsis and wave variants (issue 21): the CJK faces draw ― ⋯ 〜 with the glyph of the
+# house form (— in Chinese context, … and ～), and a PDF's text map gives one glyph one character.
+PASTED = HEADER + """
+sections:
+  - type: section
+    title: 栏目
+    body:
+      - "冰雪融化的屋脊——珠峰雪豹项目展……展期12月1日～3日。"
+      - "从Word粘贴的破折号――省略号⋯⋯和波浪号〜，以及⸺长破折号。"
+      - "第二段里又有——和……以及～。"
+"""
+
+
+def test_pasted_variants_pass_the_text_layer_check_as_house_forms(tmp_path: Path) -> None:
+    result = build(make_project(tmp_path, PASTED), "x")  # raised BuildError naming the first paragraph
+    copied = comparable(pdf_text(result.pdf))
+    assert "从Word粘贴的破折号——省略号……和波浪号～，以及——长破折号。" in copied
+    assert not set("\u2015\u22ef\u301c\u2e3a") & set(copied)
+
+
+@pytest.mark.parametrize("odd_first", [False, True])
+def test_two_characters_drawn_with_one_glyph_are_named_where_the_odd_one_was_typed(tmp_path: Path, odd_first: bool) -> None:
+    # U+2012 FIGURE DASH and U+2013 EN DASH share a glyph in Noto Serif CJK and are not normalised;
+    # whichever the PDF's map keeps, the paragraph named is the one with the figure dash.
+    odd, usual = '      - "第二段：编号12‒34。"\n', '      - "第一段：2019–2020年。"\n'
+    issue = HEADER + """
+sections:
+  - type: section
+    title: 栏目
+    body:
+""" + (odd + usual if odd_first else usual + odd) + '      - "第三段：2021–2022年。"\n'
+    odd_line, usual_line = (17, 18) if odd_first else (18, 17)
+    with pytest.raises(BuildError) as e:
+        build(make_project(tmp_path, issue), "x")
+    [shared] = [f for f in e.value.findings if "same glyph" in f.message]
+    assert not [f for f in e.value.findings if "text layer" in f.message and f is not shared]
+    assert (str(shared.pos).endswith(f"issues/x/issue.yaml:{odd_line}:9") and shared.message ==
+            "'‒' (U+2012 FIGURE DASH) typed here is drawn with the same glyph as '–' (U+2013 EN DASH), typed in 2 other "
+            f"texts (first at {shared.pos.path}:{usual_line}:9); a PDF's text layer gives a glyph one character, so one of them "
+            "copies out wrong; expected one of the two throughout — type '–' here")

@@ -15,7 +15,7 @@ from weasyprint.formatting_structure import boxes
 
 from .cjk.filters import Typography
 from .typeset import plain_text
-from .content.model import Issue
+from .content.model import Issue, Value
 from .diagnostics import Finding, Pos, Report
 
 # What the engine may add between characters without changing the text (spacing, joiners).
@@ -101,13 +101,44 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
     # Joined first: a word may break from one page to the next, a float from one page to the next.
     whole = comparable("".join(pages)) + "\0" + comparable("".join(asides))
     findings = []
-    for text, owner in issue.texts():
-        typed = plain_text(text, settings)
-        wanted = comparable(typed)
+    texts = [(owner, typed, comparable(typed)) for text, owner in issue.texts() for typed in (plain_text(text, settings),)]
+    shared: dict[tuple[str, str], list[Value]] = {}  # (typed, copied out) → the texts refused so
+    for owner, typed, wanted in texts:
         if wanted and wanted not in whole:
+            lo, got = _parted(wanted, whole)
+            if got[:1] and lo < len(wanted) and got[0] != wanted[lo] and any(got[0] in w for _, _, w in texts):
+                shared.setdefault((wanted[lo], got[0]), []).append(owner)
+                continue
             shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
             findings.append(Finding(owner.pos, f"text missing from the PDF's text layer: '{shown}'; {_why(typed, wanted, whole)}"))
+    for pair in shared:
+        typing = {ch: [o for o, _, w in texts if ch in w] for ch in pair}
+        odd, usual = sorted(pair, key=lambda ch: (len(typing[ch]), ch != pair[1]))  # the rarer one; a tie: what the PDF shows
+        findings.append(_shared_glyph(odd, usual, typing[odd][0], typing[usual]))
     return findings
+
+
+def _shared_glyph(odd: str, usual: str, holder: Value, others: list[Value]) -> Finding:
+    """Two characters the font draws with one glyph: a PDF's text map (ToUnicode) gives a glyph one
+    character, so the texts typed with one of them copy out with the other. Named where the rarer
+    one was typed (the paragraph to change), with the first text holding the other."""
+    def name(ch: str) -> str:
+        return f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '?')})"
+
+    count = f"{len(others)} other text{'s' if len(others) > 1 else ''}"
+    return Finding(holder.pos, f"{name(odd)} typed here is drawn with the same glyph as {name(usual)}, typed in {count} "
+                               f"(first at {others[0].pos}); a PDF's text layer gives a glyph one character, so one of them "
+                               f"copies out wrong; expected one of the two throughout — type '{usual}' here")
+
+
+def _parted(wanted: str, whole: str) -> tuple[int, str]:
+    """How much of the beginning of `wanted` the text layer holds, and what it holds after that."""
+    lo, hi = 0, len(wanted)  # the longest beginning of `wanted` that the text layer holds
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if wanted[:mid] in whole else (lo, mid - 1)
+    at = whole.find(wanted[:lo]) + lo if lo else -1
+    return lo, whole[at : at + 6] if at >= 0 else ""
 
 
 PX = 0.75  # PDF points per CSS px
@@ -202,12 +233,7 @@ def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = No
 
 def _why(typed: str, wanted: str, whole: str) -> str:
     """Where the copied text parts from the typed one, and the cause when it is known."""
-    lo, hi = 0, len(wanted)  # the longest beginning of `wanted` that the text layer holds
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if wanted[:mid] in whole else (lo, mid - 1)
-    at = whole.find(wanted[:lo]) + lo if lo else -1
-    got = whole[at : at + 6] if at >= 0 else ""
+    lo, got = _parted(wanted, whole)
     where = f"after '{wanted[max(0, lo - 8):lo]}' it copies out as '{got}', not '{wanted[lo:lo + 6]}'" if lo else \
         f"it copies out differently from its first character '{wanted[:1]}'"
     if joined := JOINED_MARKS.search(typed):
