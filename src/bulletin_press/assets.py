@@ -7,13 +7,16 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
+from . import received
 from .content import inline
-from .content.blocks import Link
+from .content.blocks import Link, Photo
 from .content.model import Image, Issue, Text
 from .diagnostics import BuildError, Finding, Pos, Report
 from .filecache import remember
+from .photos import content_hash
 
 PILImage.MAX_IMAGE_PIXELS = 100_000_000  # a 10 000 × 10 000 photo is the most we decode
+RECEIVED = "received"  # the cache's folder of copies WeasyPrint draws in place of a file as sent (the sandbox reads it)
 
 
 @dataclass(frozen=True)
@@ -24,25 +27,37 @@ class Asset:
     url: str | None
     width: int = 0
     height: int = 0
-    problem: str = ""
+    problem: str = ""  # what the editor is told, at the image's place in the YAML (several: one per line)
+    label: str = "图片缺失"  # a placeholder's words: missing, or there but unusable
 
     @property
     def missing(self) -> bool:
         return self.url is None
 
 
-def gather(issue: Issue, report: Report, cache: Path | None = None) -> dict[str, Asset]:
+def gather(issue: Issue, report: Report, cache: Path | None = None, keep_cmyk: bool = True) -> dict[str, Asset]:
     """Check every image and link of the issue; problems become warnings and placeholders.
 
-    What a photo's check found is kept in `cache` per file version: a photo is decoded once.
+    What a photo's check found is kept in `cache` per file version: a photo is decoded once. A file
+    WeasyPrint would draw wrongly is drawn from a copy in `cache` (received.copy); `keep_cmyk`: the
+    profile prints CMYK as it is (a CMYK output intent), else CMYK becomes sRGB.
     """
     folder = Path(issue.folder)
     assets: dict[str, Asset] = {}
     images: dict[str, Image] = {}
+    placed: dict[str, Image] = {}  # each photo's first placement, by the file it found
     for value, owner in issue.walk():
         if isinstance(value, Image) and value.src not in assets:
-            assets[value.src] = _asset(folder, value, cache)
+            assets[value.src] = _asset(folder, value, cache, keep_cmyk)
             images[value.src] = value
+        if isinstance(value, Photo):
+            key = received.fold(assets[value.src].url or str(value.src))
+            if key in placed:
+                first = placed[key].pos
+                report.warn(value.pos, f"photo {value.src} is placed twice (first at line {first.line}); expected each "
+                                       "photo once — if the repeat is meant, leave it, otherwise choose another photo")
+            else:
+                placed[key] = value
         elif isinstance(value, Link) and value.url == "#":
             _placeholder_link(report, value.pos, inline.plain(value.title))
         elif isinstance(value, Text):
@@ -50,27 +65,9 @@ def gather(issue: Issue, report: Report, cache: Path | None = None) -> dict[str,
                 if url == "#":
                     _placeholder_link(report, owner.pos, text)
     for src, asset in assets.items():
-        if asset.problem:
-            report.warn(images[src].pos, asset.problem)
+        for problem in filter(None, asset.problem.split("\n")):
+            report.warn(images[src].pos, problem)
     return assets
-
-
-def _decodes(path: Path) -> dict[str, object]:
-    """Pixel size once the whole file has decoded (at 1/8 scale for JPEG: fast), or what is wrong."""
-    try:
-        with PILImage.open(path) as im:
-            width, height = im.size
-            if width * height > PILImage.MAX_IMAGE_PIXELS:
-                return {"bomb": f"{width}×{height} pixels"}
-            # A quarter turn in EXIF (a phone held upright): shown, and so shaped, the other way round.
-            turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-            im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            im.load()
-    except PILImage.DecompressionBombError as e:
-        return {"bomb": str(e)}
-    except (OSError, SyntaxError, ValueError) as e:
-        return {"error": str(e)}
-    return {"size": [height, width] if turned else [width, height]}
 
 
 def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
@@ -78,22 +75,48 @@ def _placeholder_link(report: Report, pos: Pos, text: str) -> None:
     report.warn(pos, f"link '{shown}' has no address ('#'); expected a URL — shown as underlined text, not clickable")
 
 
-def _asset(folder: Path, image: Image, cache: Path | None) -> Asset:
-    path = folder / image.src
-    if path.exists() and not path.resolve().is_relative_to(folder.resolve()):  # a link pointing out
-        raise BuildError([Finding(image.pos, f"image {image.src} leads outside the issue folder; expected a file inside it")])
-    if not path.is_file():
+def _asset(folder: Path, image: Image, cache: Path | None, keep_cmyk: bool) -> Asset:
+    src = image.src
+    path, differs = received.locate(folder, Path(src))
+    if path is None:
+        path = folder / src
+        if path.exists() and not path.resolve().is_relative_to(folder.resolve()):  # a link pointing out
+            raise BuildError([Finding(image.pos, f"image {src} leads outside the issue folder; expected a file inside it")])
         hint = " — a stand-in: run scripts/make_standins.py" if image.standin else ""
-        return Asset(image.src, None, problem=f"image not found: {image.src}{hint}; shown as a placeholder")
-    if path.suffix.lower() == ".svg":
-        return Asset(image.src, path.resolve().as_uri())
-    facts = remember(cache, "images-upright", path, lambda: _decodes(path))  # sizes as shown (EXIF turns)
+        return Asset(src, None, problem=f"image not found: {src}{hint}; shown as a placeholder")
+    if not path.resolve().is_relative_to(folder.resolve()):  # a link pointing out
+        raise BuildError([Finding(image.pos, f"image {src} leads outside the issue folder; expected a file inside it")])
+    notes = []
+    if differs:
+        typed = path.relative_to(folder).as_posix()
+        how = {"case": "the letter case differs", "form": "the same letters in another Unicode form, as a Mac writes names",
+               "case and form": "the letter case and the Unicode form differ"}[differs]
+        todo = f"type src: {typed}" if "case" in differs else "retype the file's name, or copy it into src"
+        notes.append(f"image {src} is not there as typed; using {typed} ({how}) — {todo}")
+    facts = remember(cache, "images-received", path, lambda: received.facts(path))  # sizes as shown (EXIF turns)
     if "bomb" in facts:
-        raise BuildError([Finding(image.pos, f"image {image.src} is too large ({facts['bomb']}); expected at most "
+        raise BuildError([Finding(image.pos, f"image {src} is too large ({facts['bomb']}); expected at most "
                                              f"{PILImage.MAX_IMAGE_PIXELS // 1_000_000} megapixels (a decompression bomb?)")])
-    if "error" in facts:
-        return Asset(image.src, None, problem=f"image {image.src} cannot be read ({facts['error']}); shown as a placeholder")
+    if "unreadable" in facts:
+        what, todo = facts["unreadable"]
+        problem = (f"image {src} is {what}, not a picture the engine can print; shown as a placeholder — {todo}" if what else
+                   f"image {src} cannot be read ({todo}): the file is damaged or not a picture; shown as a placeholder — "
+                   "ask the sender for the original again, as JPEG or PNG")
+        return Asset(src, None, problem="\n".join([*notes, problem]), label="图片无法使用")
+    if "svg" in facts:
+        problem = (f"image {src} is {facts['svg']}: the file is damaged or not an SVG; shown as a placeholder — "
+                   "ask the sender for it again, or use a PNG")
+        return Asset(src, None, problem="\n".join([*notes, problem]), label="图片无法使用")
+    if facts.get("damage"):
+        notes.append(f"image {src} is damaged: the file ends early and {facts['damage']} — ask the sender for the original again")
+    if int(facts.get("frames", 1)) > 1:
+        kind = "an animation" if facts.get("format") in ("GIF", "WEBP", "PNG") else "a file of several pages"
+        notes.append(f"image {src} is {kind} ({facts['frames']} frames); the first is printed — "
+                     "if another is wanted, save that one as PNG")
+    if facts.get("format") == "SVG":
+        return Asset(src, path.resolve().as_uri(), problem="\n".join(notes))
+    if cache is not None and received.needs_copy(facts, keep_cmyk):
+        stem = f"{content_hash(path, cache)}-received{'' if keep_cmyk else '-rgb'}"
+        path = received.copy(path, facts, cache / RECEIVED, stem, keep_cmyk)
     width, height = facts["size"]
-    return Asset(image.src, path.resolve().as_uri(), width, height)
-
-
+    return Asset(src, path.resolve().as_uri(), width, height, problem="\n".join(notes))

@@ -111,8 +111,9 @@ class Setup:
 
     @property
     def roots(self) -> tuple[Path, ...]:
-        """The folders the layout may load files from (render.SandboxFetcher)."""
-        return (self.folder, self.project.layouts, self.project.fonts)
+        """The folders the layout may load files from (render.SandboxFetcher); received/: copies of photos
+        WeasyPrint would draw wrongly as sent (assets.gather)."""
+        return (self.folder, self.project.layouts, self.project.fonts, self.cache / assets.RECEIVED)
 
     @property
     def cache(self) -> Path:

@@ -16,6 +16,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 
 from .filecache import remember
+from .received import has_alpha
 
 CSS_PX_PER_INCH = 96
 RASTER = (".jpg", ".jpeg", ".png")
@@ -52,24 +53,29 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
             height = max(1, round(width * box.height / box.width))
             focus = focus_of(box) if box.style["object_fit"] == "cover" else None
             fit = f"cover{focus[0]:.3f},{focus[1]:.3f}" if focus else "fit"
-            target = cache / f"{hashes[source]}-{width}x{height}-{fit}-q{quality}.jpg"
+            target = cache / f"{hashes[source]}-{width}x{height}-{fit}-q{quality}"  # .jpg, or .png with transparency
             copies.setdefault(target, (source, width, height, focus))
             placed.append((box, target))
 
-        def make(target: Path) -> bool:
+        def make(target: Path) -> Path | None:
             source, width, height, focus = copies[target]
-            return target.is_file() or _resample(source, target, width, height, focus, quality)
+            return _made(target) or _resample(source, target, width, height, focus, quality)
 
         # A photo placed twice at one size (a logo, a repeated portrait) is made once.
         made = dict(zip(copies, pool.map(make, copies)))
     images: dict[Path, RasterImage] = {}
     for box, target in placed:
-        if made[target]:
-            if target not in images:
-                with PILImage.open(target) as im:
-                    images[target] = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
-            box.replacement = images[target]
-    return sum(made[target] for _, target in placed)
+        if copy := made[target]:
+            if copy not in images:
+                with PILImage.open(copy) as im:
+                    images[copy] = RasterImage(im, copy.name, copy.read_bytes(), filename=str(copy))
+            box.replacement = images[copy]
+    return sum(made[target] is not None for _, target in placed)
+
+
+def _made(stem: Path) -> Path | None:
+    """The copy made earlier under this name: a JPEG, or a PNG where the photo has transparency."""
+    return next((p for p in (stem.with_name(stem.name + ".jpg"), stem.with_name(stem.name + ".png")) if p.is_file()), None)
 
 
 def _local_path(url: str) -> Path | None:
@@ -100,16 +106,17 @@ def _fraction(offset: object, overflow: float, from_end: bool) -> float:
     return min(max(fraction, 0.0), 1.0)
 
 
-def _resample(source: Path, target: Path, width: int, height: int, focus: tuple[float, float] | None,
-              quality: int) -> bool:
-    """Crop to the box's aspect where `focus` puts it (cover) or keep it whole (fit), resample, save;
-    False if the source is no bigger than needed anyway."""
+def _resample(source: Path, stem: Path, width: int, height: int, focus: tuple[float, float] | None,
+              quality: int) -> Path | None:
+    """Crop to the box's aspect where `focus` puts it (cover) or keep it whole (fit), resample, save as
+    `stem`.jpg, or .png keeping the alpha of a picture with transparency (a logo: JPEG has no alpha,
+    and RGB of a transparent pixel is usually black); None if the source is no bigger than needed anyway."""
     with PILImage.open(source) as im:
         orientation = im.getexif().get(ORIENTATION, 1)
         turned = orientation in (5, 6, 7, 8)  # a quarter turn: the file's width is the shown height
         shown_w, shown_h = (im.height, im.width) if turned else im.size
         if shown_w <= width * 1.1 and shown_h <= height * 1.1:
-            return False  # already at or below the needed resolution: embed as it is
+            return None  # already at or below the needed resolution: embed as it is
         im.draft("RGB", (height, width) if turned else (width, height))  # JPEG: decode at 1/2, 1/4, 1/8 scale when that is enough
         # Upright the way WeasyPrint shows it (image-orientation: from-image): the copy carries no EXIF.
         upright = ImageOps.exif_transpose(im) if orientation != 1 else im
@@ -119,14 +126,21 @@ def _resample(source: Path, target: Path, width: int, height: int, focus: tuple[
             crop_w, crop_h = width * scale, height * scale
             left, top = (upright.width - crop_w) * focus[0], (upright.height - crop_h) * focus[1]
             region = (round(left), round(top), round(left + crop_w), round(top + crop_h))
-            out = upright.convert("RGB").resize((width, height), PILImage.Resampling.LANCZOS, box=region)
+        alpha = has_alpha(upright)
+        mode = ("LA" if upright.mode in ("L", "LA") else "RGBA") if alpha else "RGB"  # Pillow resizes alpha premultiplied
+        if focus:
+            out = upright.convert(mode).resize((width, height), PILImage.Resampling.LANCZOS, box=region)
         else:
-            out = upright.convert("RGB")
+            out = upright.convert(mode)
             out.thumbnail((width, height), PILImage.Resampling.LANCZOS)
+    target = stem.with_name(stem.name + (".png" if alpha else ".jpg"))
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.part")  # renders may run side by side
-    out.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: ~3 % smaller
+    if alpha:
+        out.save(tmp, "PNG")
+    else:
+        out.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)  # progressive: ~3 % smaller
     tmp.replace(target)
-    return True
+    return target
 
 
 def css_images(document: weasyprint.Document) -> list[tuple[int, object, str, int, Path]]:
@@ -170,8 +184,9 @@ def fit_css_images(document: weasyprint.Document, cache: Path, dpi: int | None, 
             continue  # a tiled pattern is drawn at its own size: nothing to gain
         pixels_w = max(1, round(width / CSS_PX_PER_INCH * dpi))
         pixels_h = max(1, round(pixels_w * height / width))
-        target = cache / f"{content_hash(source, cache)}-{pixels_w}x{pixels_h}-fit-q{quality}.jpg"
-        if not target.is_file() and not _resample(source, target, pixels_w, pixels_h, None, quality):
+        stem = cache / f"{content_hash(source, cache)}-{pixels_w}x{pixels_h}-fit-q{quality}"
+        target = _made(stem) or _resample(source, stem, pixels_w, pixels_h, None, quality)
+        if target is None:
             continue
         with PILImage.open(target) as im:
             image = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
