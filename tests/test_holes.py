@@ -56,7 +56,9 @@ def pdf_empty_shares(pdf: Path, margins_mm: tuple[float, float]) -> list[float]:
     with pdfplumber.open(pdf) as doc:
         for page in doc.pages:
             top, bottom = top_m, float(page.height) - bottom_m
-            marks = [o["bottom"] for o in (*page.chars, *page.images, *page.rects) if top - 1 <= o["top"] and o["bottom"] <= bottom + 1]
+            # A frame split by the page end runs down to the foot (WeasyPrint stretches it): its text counts.
+            rects = [o for o in page.rects if abs(o["bottom"] - bottom) > 0.5]
+            marks = [o["bottom"] for o in (*page.chars, *page.images, *rects) if top - 1 <= o["top"] and o["bottom"] <= bottom + 1]
             shares.append(max(0.0, bottom - max(marks, default=top)) / (bottom - top))
     return shares
 
@@ -316,3 +318,57 @@ def test_a_photo_after_a_photo_moves_up_past_a_block_with_a_margin_and_fits(tmp_
         ink += [min(float(i["bottom"]), bottom) for i in page.images if i["top"] < bottom]
         assert len(page.images) == 2  # both photos on page 1
     assert (bottom - max(ink)) / (bottom - top) <= MAX_EMPTY
+
+
+# ---- a card kept whole that holds a float: it gives way below its logo ------------------------------
+
+NGO = """  - type: featured_ngo
+    title: 本期优秀NGO
+    name: 民勤县石羊河流域社区发展中心
+    short_name: 石羊河中心
+    name_en: Shiyang River Community Development Center
+    logo:
+      src: photos/logo.png
+      alt: 石羊河中心
+    profile:
+      - 民勤县石羊河流域社区发展中心成立于2015年，由几位在沙漠边缘长大的返乡青年发起，致力于石羊河下游的水资源保护、荒漠化防治和农村社区可持续发展。中心在民勤绿洲的十余个村庄开展节水农业示范、梭梭和花棒等固沙植物的社区种植，以及面向中小学生的“沙漠自然课”。
+      - 十年来，中心与村民一起种下了约2,300亩固沙植物，推动建立了三个村级用水者协会。中心相信，守住绿洲，靠的不是一次大工程，而是每一户人家每一天的用水选择。
+    motto: 一滴水掰成两半用，绿洲才能一代代传下去
+  - type: about
+    title: 简介
+    description:
+      - 环境资助者网络是关注生态环境议题的基金会和资助机构自愿结成的交流合作平台。
+"""
+
+
+def _ngo_issue(paragraphs: int, last: int) -> str:
+    body = "".join(f'          - "第{p}段。{TEXT * (3 + p % 3)}"\n' for p in range(paragraphs))
+    body += f'          - "末段。{TEXT * last}"\n' if last else ""
+    return HEADER + f"sections:\n  - type: section\n    title: 栏目\n    body:\n      - type: article\n        title: 标题\n        body:\n{body}" + NGO
+
+
+def test_a_featured_ngo_card_that_misses_its_page_gives_way_below_its_logo(tmp_path: Path) -> None:
+    """The card (kept whole, its logo floated beside its name) after an article of several lengths:
+    it used to go whole to the next page and leave up to 37 % of the page before it empty. Read from
+    the PDF: every page but the one before the back page and the last ends within 10 % of its foot;
+    the logo, the name and the profile's first two lines share a page; every text reads in order
+    (the build's own text-layer check); and the card breaks between pages for some of the lengths."""
+    from PIL import Image
+
+    broken = 0
+    for paragraphs, last in ((11, 2), (12, 0), (12, 2), (13, 0)):
+        project = make_project(tmp_path / f"n{paragraphs}-{last}", _ngo_issue(paragraphs, last))
+        (project.issues / "x" / "photos").mkdir()
+        Image.new("RGB", (600, 300), (30, 120, 80)).save(project.issues / "x" / "photos" / "logo.png")
+        result = build(project, "x", Options())
+        shares = pdf_empty_shares(result.pdf, (22, 20))
+        pages = [comparable(p.body()) for p in read_pdf(result.pdf)]
+        back = next(i for i, text in enumerate(pages) if "简介" in text)  # the about page: break-before: page
+        assert all(share <= MAX_EMPTY for share in shares[:back - 1]), (paragraphs, last, shares)
+        head = next(i for i, text in enumerate(pages) if "石羊河中心" in text)
+        profile = comparable(plain_text(Text("民勤县石羊河流域社区发展中心成立于2015年，由几位在沙漠边缘长大的返乡青年发起，致力于石羊河下游的水资源保护")))
+        assert profile in pages[head], (paragraphs, last)  # two lines of it at least
+        with pdfplumber.open(result.pdf) as doc:
+            assert doc.pages[head].images, (paragraphs, last)  # the logo
+        broken += "一滴水" not in pages[head]
+    assert broken >= 2

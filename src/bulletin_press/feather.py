@@ -74,7 +74,7 @@ def _caps(units: list[Any], height: float) -> list[float]:
 
     caps = [0.0]
     for before, unit in zip(units, units[1:]):
-        if isinstance(before, boxes.LineBox) and isinstance(unit, boxes.LineBox):
+        if isinstance(before, boxes.LineBox) and isinstance(unit, boxes.LineBox) and before.element is unit.element:
             caps.append(LINE_GAP * before.height)
         elif is_heading(before) or before.style["break_after"] in ("avoid", "avoid-page", "avoid-column"):
             caps.append(0.0)
@@ -115,7 +115,7 @@ def feather_pages(pages: list["wboxes.PageBox"]) -> int:
     seen: set = set()
     forced: list[bool] = []
     for page in pages:
-        forced.append(starts_own_page(page, seen))
+        forced.append(starts_own_page(page, seen, cards=False))  # a card kept whole: feathered if it can be
         seen.update(b.element for b in in_flow(page) if b.element is not None)
     done = 0
     for i, page in enumerate(pages):

@@ -91,10 +91,12 @@ def content_bottom(box: "wboxes.Box", page_bottom: float) -> float | None:
     return low
 
 
-def starts_own_page(page: "wboxes.PageBox", seen: set) -> bool:
+def starts_own_page(page: "wboxes.PageBox", seen: set, cards: bool = True) -> bool:
     """The page opens with a new element that asks for a page of its own (break-before: page: the
-    back page), or with a new section whose first block is kept whole and is no photo (the featured
-    NGO's card): nothing of what follows could fill the page before it."""
+    back page), or with a new section whose first block is still kept whole and holds a float (the
+    featured NGO's card, when its logo and name with the first lines after them miss the page
+    before: holes.py lets it break below them when they fit): nothing of what follows could fill the
+    page before it. `cards=False`: only a forced break (what the no-holes pass and feathering ask)."""
     from weasyprint.formatting_structure import boxes
 
     box: wboxes.Box = page
@@ -104,18 +106,13 @@ def starts_own_page(page: "wboxes.PageBox", seen: set) -> bool:
             continue
         if box.style["break_before"] in FORCED:
             return True
-        if box.element_tag == "section":
+        if box.element_tag == "section" and cards:
             # Its columns, if it is set in columns, hold its blocks.
             kids = [k for c in box.children for k in (c.children if getattr(c, "is_column", False) else [c])]
             first = next((c for c in kids if c.element_tag not in HEADINGS), None)
             return (first is not None and first.style["break_inside"] == "avoid"
-                    and not any(_is_photo(b) for b in in_flow(first)))
+                    and any(c.is_floated() for c in first.children))
     return False
-
-
-def _is_photo(box: "wboxes.Box") -> bool:
-    classes = (box.element.get("class") or "").split() if box.element is not None else []
-    return any(c.startswith("photo") for c in classes)
 
 
 def page_fill(document: "weasyprint.Document") -> list[PageFill]:

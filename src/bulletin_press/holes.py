@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from . import columns, relayout
+from . import columns, kept_float, relayout
 from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
@@ -589,10 +589,7 @@ def _kept_blocks(root_box: "wboxes.Box", anchors: dict[Any, Any]) -> dict[Any, "
             continue
         if (isinstance(box, boxes.BlockBox) and box.style["break_inside"] in ("avoid", "avoid-page", "avoid-column")
                 and box.element is not None and box.element.tag != "figure" and not is_heading(box)):
-            # A block holding a float (the NGO card's logo) stays whole: WeasyPrint 70 splits a
-            # float's neighbours out of reading order.
-            if not any(b.is_floated() for b in in_flow(box)):
-                kept.setdefault(box.element, box)
+            kept.setdefault(box.element, box)  # one holding a float gives way below it (kept_float.py)
             continue  # the outer one gives way; what it holds keeps its own rules
         stack.extend(box.children)
     return kept
@@ -641,7 +638,7 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
     earlier = lambda: {e for blocks in fixer.page_blocks[:index] for e, _ in blocks}  # noqa: E731
     if index and len(fixer.page_cols) > index and fixer.page_cols[index - 1][-1].empty > MAX_EMPTY:
         seen = earlier()
-        if not starts_own_page(page, seen):
+        if not starts_own_page(page, seen, cards=False):
             pairs.append((index - 1, fixer.page_cols[index - 1][-1], page, seen))
     if len(columns) > 1 and any(c.empty > MAX_EMPTY for c in columns[:-1]):  # only then the areas
         areas = _areas(page)
@@ -666,7 +663,13 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
         parent = fixer.parent.get(id(box))
         if parent is None:
             continue
-        loose = pagemaker.restyled(box, "break-inside: auto")
+        if kept_float.holds_float(box):  # its float and what stands beside it stay together
+            top_k, bottom_k = body_area(pages[k])
+            loose = kept_float.giving_way(box, following, column.empty * (bottom_k - top_k), _margin_above)
+            if loose is None:
+                continue
+        else:
+            loose = pagemaker.restyled(box, "break-inside: auto")
         parent.children = [loose if c is box else c for c in parent.children]
         for body in fixer.order:
             body.blocks = [loose if b is box else b for b in body.blocks]
