@@ -106,7 +106,10 @@ def check_pdf_text(pdf: Path, issue: Issue, document: weasyprint.Document, setti
     for owner, typed, wanted in texts:
         if wanted and wanted not in whole:
             lo, got = _parted(wanted, whole)
-            if got[:1] and lo < len(wanted) and got[0] != wanted[lo] and any(got[0] in w for _, _, w in texts):
+            # A shared glyph only when the text copies out whole with the one character for the other
+            # (a text cut short by a lost glyph also parts there, with anything after it).
+            if (got[:1] and lo < len(wanted) and got[0] != wanted[lo] and wanted.replace(wanted[lo], got[0]) in whole
+                    and any(got[0] in w for _, _, w in texts)):
                 shared.setdefault((wanted[lo], got[0]), []).append(owner)
                 continue
             shown = wanted if len(wanted) <= 40 else wanted[:40] + "…"
