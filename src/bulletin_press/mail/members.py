@@ -12,6 +12,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from types import MappingProxyType
 
+import idna
+
 from ..diagnostics import BuildError, Finding, Pos, relpath
 
 # Header names, compared after strip() and casefold(): editors export from Excel with Chinese headers.
@@ -28,6 +30,7 @@ ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 FULL_WIDTH = {"＠": "@", "。": ".", "．": ".", "｡": "."}  # a Chinese input method left on
 MAX_LOCAL = 64  # RFC 5321 4.5.3.1
+MAX_LABEL = 63  # RFC 1035 2.3.4
 MAX_ADDRESS = 254  # a path of 256 octets less the angle brackets
 EXAMPLE = "expected an address like wang@example.org"
 
@@ -77,17 +80,33 @@ def address_problem(address: str) -> str | None:
     if not all(domain.split(".")):
         return f"the domain '{domain}' has an empty part (two dots, or a dot at an end)"
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")  # a Chinese domain (例子.中国) is fine
-    except UnicodeError:
-        return f"the domain '{domain}' has a part longer than 63 characters or one that cannot be encoded"
-    labels = ascii_domain.split(".")
+        ascii = ascii_domain(domain)  # a Chinese domain (例子.中国) is fine
+    except UnicodeError as e:
+        return f"the domain '{domain}' is no internationalised domain name (IDNA 2008): {e}"
+    labels = ascii.split(".")
+    if any(len(label) > MAX_LABEL for label in labels):
+        return f"the domain '{domain}' has a part longer than {MAX_LABEL} characters"
     if not all(LABEL.fullmatch(label) for label in labels):
         return f"the domain '{domain}' holds a character a domain cannot have"
     if labels[-1].isdigit():
         return "a numeric domain; expected a domain name, not an IP address"
-    if len(local) + 1 + len(ascii_domain) > MAX_ADDRESS:
+    if len(local) + 1 + len(ascii) > MAX_ADDRESS:
         return f"longer than {MAX_ADDRESS} characters"
     return None
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as DNS and mail headers carry it: an internationalised one in A-labels (例子.中国 →
+    xn--fsqu00a.xn--fiqs8s), an ASCII one as typed. IDNA 2008 with the UTS 46 mapping, as browsers and
+    mail servers resolve names; Python's own "idna" codec is IDNA 2003 (faß.de → fass.de, another
+    domain). UnicodeError (idna.IDNAError) for a name IDNA 2008 refuses."""
+    return domain if domain.isascii() else idna.encode(domain, uts46=True).decode("ascii")
+
+
+def ascii_address(address: str) -> str:
+    """`address` with its domain in A-labels: the form for the envelope and for every mail header."""
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{ascii_domain(domain)}"
 
 
 def read_members(path: Path) -> tuple[tuple[Member, ...], list[Finding]]:
