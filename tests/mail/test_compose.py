@@ -7,14 +7,18 @@ import dataclasses
 import re
 import shutil
 from email import policy
+from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+import idna
 import pytest
 
 from bulletin_press.content.blocks import Article, EditorsNote, FeaturedNgo, Section
 from bulletin_press.content.load import load_issue
+from bulletin_press.diagnostics import BuildError
 from bulletin_press.mail.compose import INVISIBLE, Composer, message_id, teaser
 from bulletin_press.mail.members import Member
 from bulletin_press.mail.settings import MailSettings
@@ -23,7 +27,8 @@ from bulletin_press.typeset import plain_text
 
 from ..conftest import ROOT
 
-PDF_NAME = "环境资助者网络简报-2023年第十一期-screen.pdf"
+PDF_FILE = "环境资助者网络简报-2023年第十一期-screen.pdf"  # as build/ names the screen PDF
+PDF_NAME = "环境资助者网络简报-2023年第十一期.pdf"  # as the member sees it: the issue, no profile word
 SETTINGS = MailSettings(
     sender_name="环境资助者网络（CEGA）", sender_address="news@cega.org.cn", reply_to="wjzhao@geichina.org",
     host="127.0.0.1", port=25, security="none", per_minute=None, ca_file=None, subject=None, unsubscribe=None,
@@ -37,7 +42,7 @@ def member(email: str = "wang.fang@example.org", name: str = "王芳", organisat
 
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pdf") / PDF_NAME
+    path = tmp_path_factory.mktemp("pdf") / PDF_FILE
     path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 6000 + b"\n%%EOF\n")  # every byte value, 1.5 MB
     return path
 
@@ -160,7 +165,7 @@ def test_message_id_is_stable_and_distinct(composer: Composer, pdf: Path, tmp_pa
     assert Composer(Project(ROOT), ISSUE, pdf, SETTINGS).message(member())["Message-ID"] == first
     assert composer.message(member(email="Wang.Fang@Example.org"))["Message-ID"] == first  # the key is casefolded
     assert composer.message(member(email="li@example.org"))["Message-ID"] != first
-    other = tmp_path / PDF_NAME
+    other = tmp_path / PDF_FILE
     other.write_bytes(pdf.read_bytes() + b"\n")
     assert Composer(Project(ROOT), ISSUE, other, SETTINGS).message(member())["Message-ID"] != first
     assert message_id("2023-12", "a@b.c", "0" * 64, "x.org") != message_id("2023-11", "a@b.c", "0" * 64, "x.org")
@@ -248,3 +253,95 @@ def test_message_bytes_are_the_message(composer: Composer, pdf: Path) -> None:
     (attachment,) = back.iter_attachments()
     assert attachment.get_content() == pdf.read_bytes() and attachment.get_filename() == PDF_NAME
     assert back["To"].addresses[0].display_name == tricky.name
+
+
+ADDRESS_HEADERS = ("From", "To", "Reply-To", "Sender")
+IDN = "xn--fsqu00a.xn--fiqs8s"  # 例子.中国 in A-labels
+
+
+def header_fields(raw: bytes) -> dict[str, bytes]:
+    """Each header field of the message's top as written (unfolded), by name."""
+    head = raw.split(b"\r\n\r\n")[0]
+    lines = head.split(b"\r\n")
+    assert all(len(line) <= 78 for line in lines)  # RFC 5322: SHOULD 78, MUST 998
+    assert all(line.strip() for line in lines) and not lines[0][:1].isspace()  # folded at white space only
+    fields = re.sub(rb"\r\n[ \t]", b" ", head).split(b"\r\n")
+    return {f.split(b":", 1)[0].decode("ascii"): f.split(b":", 1)[1] for f in fields}
+
+
+def test_idn_addresses_as_a_strict_reader_parses_them(pdf: Path) -> None:
+    """Issue 22: 张三 <zhangsan@例子.中国> was written `<zhangsan@=?utf-8?b?…?=>`, an encoded word
+    inside the address (RFC 2047 §5 forbids it); the domain goes in A-labels, the name outside <…>."""
+    settings = dataclasses.replace(SETTINGS, sender_address="news@例子.中国", reply_to="office@例子.中国")
+    c = Composer(Project(ROOT), ISSUE, pdf, settings)
+    raw = c.message_bytes(member("zhangsan@例子.中国", "张三"))
+    assert raw.split(b"\r\n\r\n")[0].isascii()
+    fields = header_fields(raw)
+    assert fields["To"] == b" =?utf-8?b?5byg5LiJ?= <zhangsan@" + IDN.encode() + b">"
+    back = BytesParser(policy=policy.strict).parsebytes(raw)  # raises on a message defect
+    expected = {"From": ("环境资助者网络（CEGA）", "news@例子.中国"), "To": ("张三", "zhangsan@例子.中国"),
+                "Reply-To": ("", "office@例子.中国")}
+    registry = HeaderRegistry()
+    for name in ADDRESS_HEADERS:
+        if name not in expected:
+            assert name not in back
+            continue
+        assert not re.search(rb"<[^>]*=\?", fields[name]), name  # no encoded word inside <…>
+        for header in (back[name], registry(name, fields[name].decode("ascii").strip())):
+            assert header.defects == (), (name, header.defects)
+            (address,) = header.addresses
+            assert address.addr_spec.isascii() and address.domain == IDN
+            assert address.display_name == expected[name][0]
+            assert f"{address.username}@{idna.decode(address.domain)}" == expected[name][1]
+    assert back["Message-ID"].endswith(f"@{IDN}>")
+    assert back["List-Unsubscribe"].strip() == f"<mailto:news@{IDN}?subject=%E9%80%80%E8%AE%A2>"
+
+
+def test_idna_2008_not_2003(pdf: Path) -> None:
+    raw = Composer(Project(ROOT), ISSUE, pdf, SETTINGS).message_bytes(member("jorg@faß.de", "Jörg Faß"))
+    (address,) = BytesParser(policy=policy.strict).parsebytes(raw)["To"].addresses
+    assert address.addr_spec == "jorg@xn--fa-hia.de"  # Python's idna codec (2003) gives fass.de, someone else's
+    assert address.display_name == "Jörg Faß"
+
+
+@pytest.mark.parametrize("name", ["Chen, Anna", "陈, 安娜", '王"芳" <x@y>', "李四;王五", "Anna (x) 张",
+                                  "陈安娜（Example Foundation）北京办公室主任，" * 4])
+def test_display_names_decode_back(composer: Composer, name: str) -> None:
+    raw = composer.message_bytes(member("zhangsan@例子.中国", name))
+    fields = header_fields(raw)
+    assert fields["To"].endswith(f" <zhangsan@{IDN}>".encode())
+    header = BytesParser(policy=policy.strict).parsebytes(raw)["To"]
+    assert header.defects == () and [a.addr_spec for a in header.addresses] == [f"zhangsan@{IDN}"]
+    phrase = fields["To"].decode("ascii").rsplit(" <", 1)[0]
+    # RFC 2047 §6.2: white space between two encoded words is dropped. Python's address parser keeps it
+    # (a name longer than one word's 15 characters reads back '…办公 室主任'); decode_header follows the RFC.
+    if len(name.encode()) <= 45:  # one encoded word or a quoted string: the address parser agrees
+        assert header.addresses[0].display_name == name
+    else:
+        assert str(make_header(decode_header(phrase))).strip() == name
+
+
+def test_a_non_ascii_local_part_is_refused_by_name_and_line(composer: Composer) -> None:
+    with pytest.raises(BuildError) as e:
+        composer.message_bytes(Member("用户@例子.中国", "张三", "", {}, 7))
+    message = str(e.value.findings[0])
+    assert message.startswith("members.csv:7:1: ") and "'用户@例子.中国' (line 7)" in message and "SMTPUTF8" in message
+
+
+def test_a_long_unsubscribe_link_stays_a_link(pdf: Path) -> None:
+    url = "https://例子.中国/unsubscribe?list=bulletin&token=" + "0123456789abcdef" * 6
+    raw = Composer(Project(ROOT), ISSUE, pdf, dataclasses.replace(SETTINGS, unsubscribe=url)).message_bytes(member())
+    head = raw.split(b"\r\n\r\n")[0]
+    (line,) = [line for line in head.split(b"\r\n") if line.startswith(b"List-Unsubscribe:")]
+    assert line == b"List-Unsubscribe: <https://" + IDN.encode() + url.split("中国")[1].encode() + b">"
+    assert 78 < len(line) <= 998  # one line: Python would have folded it into encoded words
+    assert BytesParser(policy=policy.strict).parsebytes(raw)["List-Unsubscribe"] == line.split(b": ", 1)[1].decode()
+
+
+def test_attachment_is_named_after_the_issue(composer: Composer) -> None:
+    """Issue 22: the attachment was the build file's name, `…-screen.pdf`; members get the issue."""
+    _, back = parsed(composer.message(member()))
+    (part,) = back.iter_attachments()
+    assert part.get_filename() == "环境资助者网络简报-2023年第十一期.pdf"
+    assert composer.attachment.name == part.get_filename()  # what the message's text names
+    assert part["Content-Disposition"].params["filename"] == part.get_filename()  # from filename*, RFC 2231

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 import tinycss2
 
+from ..build import safe_filename
 from ..cjk import numerals
 from ..content.blocks import About, Article, EditorsNote, FeaturedNgo, Paragraph
 from ..content.model import Issue
@@ -27,7 +28,7 @@ from ..diagnostics import BuildError, Finding, Pos, relpath
 from ..project import Project
 from ..templates import Layout, environment, find_layout
 from ..typeset import plain_text
-from .members import Member
+from .members import Member, ascii_address, ascii_domain
 from .settings import MailSettings
 
 TEMPLATES = ("email/message.html", "email/message.txt", "email/subject.txt")
@@ -64,12 +65,13 @@ class Composer:
         self.settings = settings
         data = pdf.read_bytes()
         self.pdf_sha256 = hashlib.sha256(data).hexdigest()
-        self.attachment = Attachment(pdf.name, human_size(len(data)))
+        name = attachment_name(issue)
+        self.attachment = Attachment(name, human_size(len(data)))
         # Encoded once and shared by every message (read-only): 1,000 members cost one base64 copy.
-        self._pdf_part = pdf_part(data, pdf.name)
+        self._pdf_part = pdf_part(data, name)
         # message_bytes() writes a stand-in for the PDF's body and puts these bytes in its place.
         self._stand_in = f"bulletin-press-pdf-{secrets.token_hex(16)}"  # '-' is no base64 letter
-        self._stand_in_part = pdf_part(b"", pdf.name, body=self._stand_in)
+        self._stand_in_part = pdf_part(b"", name, body=self._stand_in)
         self._pdf_body = base64.encodebytes(data).replace(b"\n", b"\r\n")
         del data
         layout = find_layout(project.layouts, issue.layout, issue.pos)
@@ -77,7 +79,8 @@ class Composer:
         env.autoescape = jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False)
         self._html, self._text, subject = (_compile(env, name) for name in TEMPLATES)
         self._subject = _compile_string(env, settings.subject) if settings.subject else subject
-        self._from = Address(display_name=settings.sender_name, addr_spec=settings.sender_address)
+        self._from = mailbox(settings.sender_name, settings.sender_address, Pos("mail.yaml"), "sender.address")
+        self._reply_to = mailbox("", settings.reply_to, Pos("mail.yaml"), "reply_to") if settings.reply_to else None
         self._domain = self._from.domain
         note = next((s for s in issue.sections if isinstance(s, EditorsNote)), None)
         edition = numerals.edition(issue.year, issue.number, issue.date)
@@ -112,13 +115,15 @@ class Composer:
         subject = " ".join(_render(self._subject, context, member).split())  # one line whatever the template
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"] = self._from
-        msg["To"] = Address(display_name=member.name, addr_spec=member.email)
-        if self.settings.reply_to:
-            msg["Reply-To"] = self.settings.reply_to
+        # members.csv refuses such an address when read (with its line); this is the last guard.
+        where = (Pos("members.csv", member.line, 1), f"line {member.line}") if member.line else (Pos("--test-to"), "--test-to")
+        msg["To"] = mailbox(member.name, member.email, *where)
+        if self._reply_to:
+            msg["Reply-To"] = self._reply_to
         msg["Subject"] = subject
         msg["Date"] = format_datetime(dt.datetime.now().astimezone())
         msg["Message-ID"] = self.message_id(member)
-        msg["List-Unsubscribe"] = f"<{self.unsubscribe}>"
+        msg["List-Unsubscribe"] = Verbatim("List-Unsubscribe", f"<{self.unsubscribe}>")
         if self.unsubscribe.startswith("https:"):  # RFC 8058 one-click, for an https address only
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         context["subject"] = subject
@@ -135,17 +140,64 @@ def message_id(issue_id: str, member_key: str, pdf_sha256: str, domain: str) -> 
     """A stable Message-ID: the same (issue, member, PDF) gives the same id, e.g. <hash@domain>."""
     digest = hashlib.sha256("\0".join((issue_id, member_key, pdf_sha256)).encode("utf-8")).hexdigest()[:32]
     try:
-        host = domain.encode("idna").decode("ascii")  # a Message-ID is ASCII: an IDN domain in its A-label form
+        host = ascii_domain(domain)  # a Message-ID is ASCII: an IDN domain in its A-label form
     except UnicodeError:
         host = "bulletin-press.invalid"
     return f"<{digest}@{host}>"
 
 
+def mailbox(name: str, address: str, pos: Pos, where: str) -> Address:
+    """An address for From, To or Reply-To as every reader parses it: the domain in A-labels
+    (zhangsan@xn--fsqu00a.xn--fiqs8s) and the name as RFC 2047 encoded words before the <…>.
+
+    Given a Unicode domain, Python writes encoded words inside the <…> (RFC 2047 section 5 forbids
+    them there; strict readers drop the address). A local part that is not ASCII (用户@例子.中国)
+    has no such form: only SMTPUTF8 with UTF-8 headers (RFC 6531/6532) carries it, which many
+    servers lack, so it is refused here as members.csv and mail.yaml refuse it when read.
+    """
+    local = address.rpartition("@")[0]
+    if not local.isascii():
+        raise BuildError([Finding(pos, f"cannot write '{address}' ({where}) in a mail header: the name "
+                                  "before the @ is not ASCII, which needs SMTPUTF8; expected an ASCII name before the @")])
+    try:
+        return Address(display_name=name, addr_spec=ascii_address(address))
+    except UnicodeError as e:
+        raise BuildError([Finding(pos, f"cannot write '{address}' ({where}) in a mail header: "
+                                  f"the domain is no internationalised domain name (IDNA 2008): {e}")]) from None
+
+
+class Verbatim(str):
+    """A header written as it is: `<URL>` on the line after the name when it fits in 78 characters,
+    else on one longer line (RFC 5322 allows 998). Python folds a longer one into encoded words,
+    which no mail client turns back into a link."""
+
+    def __new__(cls, name: str, value: str) -> Verbatim:
+        self = super().__new__(cls, value)
+        self.name = name  # the email package's header protocol: a value with .name and .fold() is kept
+        return self
+
+    def fold(self, *, policy: policy.Policy) -> str:
+        one_line = f"{self.name}: {self}"
+        if len(one_line) > policy.max_line_length and len(self) + 1 <= policy.max_line_length:
+            return f"{self.name}:{policy.linesep} {self}{policy.linesep}"
+        return f"{one_line}{policy.linesep}"
+
+
+def attachment_name(issue: Issue) -> str:
+    """The PDF's name in the message: the issue's, as build/ names it less the profile word
+    (环境资助者网络简报-2023年第十一期.pdf): members keep one issue, not a `-screen` variant."""
+    edition = numerals.edition(issue.year, issue.number, issue.date)
+    return safe_filename(f"{issue.publication.name}-{edition}.pdf")
+
+
 def pdf_part(data: bytes, name: str, body: str | None = None) -> EmailMessage:
     """The PDF as an attachment whose Chinese name every client shows.
 
-    RFC 2231 `filename*` on Content-Disposition (Apple Mail, Outlook 2010+, QQ Mail, Gmail), and
-    the RFC 2047 encoded word in Content-Type's `name` that older Outlook and Foxmail read. The
+    RFC 2231 `filename*` on Content-Disposition (Apple Mail, Thunderbird, Outlook 2010+, QQ Mail,
+    Gmail), and the RFC 2047 encoded word in Content-Type's `name` that older Outlook and Foxmail
+    read. No plain ASCII `filename=` beside it: Python's email writes none (add_attachment gives
+    `filename*` alone), and a reader that prefers `filename` to `filename*` would then show the
+    ASCII stand-in, not the issue's name; a reader that skips `filename*` falls back on `name`. The
     headers are written out here and parsed, so that the generator keeps them as they are (lines
     under 78 characters are not refolded); Python's own writing gives no `name` at all.
     `body` replaces the encoded data (message_bytes' stand-in).
@@ -195,8 +247,23 @@ def human_size(size: int) -> str:
 
 def unsubscribe_url(settings: MailSettings) -> str:
     """The List-Unsubscribe address, percent-encoded (a header is ASCII): the setting, or a mail to the sender."""
-    url = settings.unsubscribe or f"mailto:{settings.sender_address}?subject=退订"
-    return urllib.parse.quote(url.strip(), safe=":/?#[]@!$&'()*+,;=%-._~")
+    url = _ascii_hosts((settings.unsubscribe or f"mailto:{settings.sender_address}?subject=退订").strip())
+    return urllib.parse.quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
+
+
+def _ascii_hosts(url: str) -> str:
+    """The URL with an IDN domain in A-labels (mailto:news@例子.中国 → mailto:news@xn--fsqu00a.xn--fiqs8s):
+    RFC 6068 and browsers resolve those; a percent-encoded host is a name few clients look up."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        if parts.scheme == "mailto":
+            path = ",".join(ascii_address(a) if "@" in a else a for a in parts.path.split(","))
+            return urllib.parse.urlunsplit(parts._replace(path=path))
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{userinfo}{at}{ascii_domain(host)}{colon}{port}"))
+    except UnicodeError:  # left as typed: percent-encoded below
+        return url
 
 
 def clean(text: str) -> str:
