@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from . import columns, kept_float, relayout
+from . import across, columns, kept_float, relayout
 from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
@@ -178,6 +178,7 @@ class Fixer:
 
         self.moves, self.pages_made, self.fixes = {}, 0, 0
         columns.hoist(root_box)  # a table across the columns, first: the articles are cut around it
+        self.across = across.Across.of(root_box)  # ... and when it misses the page, the text after it moves up
         self.bodies: dict[Any, _Body] = {}  # anchor element → its article
         self.anchors: dict[Any, "wboxes.Box"] = {}  # anchor element → its box as the YAML has it
         self.parent: dict[int, "wboxes.Box"] = {}
@@ -279,7 +280,8 @@ class Fixer:
         self.feathered = feather_pages(pages) if short else 0
 
     def _give_way(self, index: int, pages: list[Any], ended: bool) -> int | None:
-        return _give_way_of(self, index, pages, ended)
+        again = self.across.made(self, index, pages)
+        return again if again is not None else _give_way_of(self, index, pages, ended)
 
     def _fix(self, k: int, block: str, values: dict[str, Any], again: int) -> int:
         self.fixes += 1

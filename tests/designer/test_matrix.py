@@ -23,8 +23,6 @@ OPEN: dict[str, dict[tuple[str, str], str]] = {
     "holes": {
         ("2023-11", "two-column-article"): "an article whose second column opens with a photo too tall for "
                                            "the room left goes whole to the next page: columns 11-22 % empty",
-        ("2024-01", "two-column-article"): "short columns above a table set across them: 13-16 % empty",
-        ("2024-01", "two-column-section"): "short columns above a table set across them: 14-17 % empty",
     },
     "stranded": {},
     "loose": {},
