@@ -53,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--dry-run", action="store_true", help="write each message as an .eml under build/<issue>/outbox/; send nothing")
     m.add_argument("--test-to", metavar="ADDRESS", help="send one copy to ADDRESS only; the journal is not touched")
     m.add_argument("--status", action="store_true", help="print what the journal holds for the issue; send nothing")
+    m.add_argument("--retry-failed", action="store_true", help="send to the members that failed again (their addresses fixed)")
+    m.add_argument("--retry", nargs="+", metavar="ADDRESS", default=[], help="send to these members again")
     return p
 
 
@@ -220,14 +222,16 @@ def preview(args: argparse.Namespace) -> int:
 
 
 def send(args: argparse.Namespace) -> int:
-    """Exit 0 when every member has the issue, 1 when some failed or wait, 2 when nothing could be sent."""
+    """Exit 0 when every member has the issue, 1 when some failed or wait, 2 when the server or the
+    configuration is at fault (nothing more could be sent), 130 when stopped by Ctrl-C or SIGTERM."""
     from pathlib import Path
 
     from .mail.send import SendOptions, report, send_issue, status
     project = find_project()
     if args.status:
         return status(project, args.issue, sys.stdout)
-    options = SendOptions(members=Path(args.members) if args.members else None, dry_run=args.dry_run, test_to=args.test_to)
+    options = SendOptions(members=Path(args.members) if args.members else None, dry_run=args.dry_run, test_to=args.test_to,
+                          retry_failed=args.retry_failed, retry=tuple(args.retry))
     try:
         summary = send_issue(project, args.issue, options)
     except BuildError as e:

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -34,27 +35,46 @@ class Received:
 
 @dataclass
 class Recorder:
-    """The handler: keeps every accepted message; can drop the session after every `drop_after`
-    messages, answer 451 to the first `defer_first` DATA commands, refuse `reject` recipients with
-    550, take `delay` seconds per message."""
+    """The handler: keeps every accepted message, and misbehaves as real servers do on request:
+    drops the session after every `drop_after` messages; answers 451 to the first `defer_first`
+    DATA commands; refuses `reject` recipients with 550 user unknown and `refuse` ones with the
+    reply given (552 …); denies relaying to everyone (`relay_denied`, 554 5.7.1); greylists each
+    sender/recipient pair for `greylist` seconds after it is first seen (450, as postgrey); takes
+    `delay` seconds before the reply to the final dot; keeps a message to a `lose_reply` address
+    and closes the connection instead of replying (once per address)."""
 
     drop_after: int | None = None
     defer_first: int = 0
     reject: set[str] = field(default_factory=set)
+    refuse: dict[str, str] = field(default_factory=dict)
+    relay_denied: bool = False
+    greylist: float = 0.0
     delay: float = 0.0
+    lose_reply: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     deferred: int = 0
+    data_started: int = 0  # DATA transactions whose message has arrived, replied to or not
     sessions: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _in_session: dict = field(default_factory=dict)
+    _first_seen: dict = field(default_factory=dict)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+        if self.relay_denied:
+            return f"554 5.7.1 <{address}>: Relay access denied"
         if address in self.reject:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.refuse:
+            return self.refuse[address]
+        if self.greylist:
+            first = self._first_seen.setdefault((envelope.mail_from, address), time.monotonic())
+            if time.monotonic() - first < self.greylist:
+                return f"450 4.2.0 <{address}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+        self.data_started += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.deferred < self.defer_first:
@@ -64,6 +84,11 @@ class Recorder:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
             count = self._in_session[id(session)] = self._in_session.get(id(session), 0) + 1
             number = len(self.received)
+        lost = set(envelope.rcpt_tos) & self.lose_reply
+        if lost:  # the message is kept; the reply never leaves
+            self.lose_reply -= lost
+            server.transport.abort()
+            return "250 2.0.0 Ok (never seen by the client)"
         if self.drop_after and count >= self.drop_after:
             # After the 250 has gone out: the client sees the next command fail, as with a server
             # that closes a session after so many messages.
@@ -104,14 +129,30 @@ def _authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN
     return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
 
+class Silent:
+    """A port that takes connections and never says a word (a server that never greets): the
+    kernel completes the handshake for a listening socket nobody accepts on."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
 def start(handler: Recorder, security: str = "none", tls: Tls | None = None) -> Controller:
-    """A started server: `none` (no TLS, no AUTH), `starttls` (STARTTLS required, then AUTH required)
-    or `tls` (TLS from the first byte, AUTH required)."""
+    """A started server: `none` (no TLS, no AUTH), `auth` (no TLS, AUTH required), `starttls`
+    (STARTTLS required, then AUTH required) or `tls` (TLS from the first byte, AUTH required)."""
     port = free_port()
     kwargs: dict = {"hostname": "127.0.0.1", "port": port, "ready_timeout": 10}
     if security == "starttls":
         kwargs.update(tls_context=tls.server, require_starttls=True, auth_required=True, auth_require_tls=True,
                       authenticator=_authenticate)
+    elif security == "auth":
+        kwargs.update(auth_required=True, auth_require_tls=False, authenticator=_authenticate)
     elif security == "tls":
         kwargs.update(ssl_context=tls.server, auth_required=True, auth_require_tls=False, authenticator=_authenticate)
     controller = Controller(handler, **kwargs)

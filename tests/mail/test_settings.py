@@ -90,7 +90,7 @@ def test_every_problem_at_once_with_its_place() -> None:
         "mail.yaml:2:9: sender.name: a line break; expected one line — it goes into a mail header",
         "mail.yaml:3:12: sender.address: 'bulletin@' is not an e-mail address: nothing after the @; expected an address like bulletin@example.org",
         "mail.yaml:4:11: reply_to: expected text, not a list",
-        "mail.yaml:6:3: smtp: unknown key 'hots'; expected one of: host, port, security, ca_file, timeout",
+        "mail.yaml:6:3: smtp: unknown key 'hots'; expected one of: host, port, security, ca_file, timeout, data_timeout",
         "mail.yaml:6:3: missing 'smtp.host'; expected the mail server's name (smtp: host: smtp.example.org) or BULLETIN_PRESS_SMTP_HOST",
         "mail.yaml:7:9: smtp.port: 70000 is out of range; expected a port from 1 to 65535 (usually 587 for starttls, 465 for tls)",
         "mail.yaml:8:13: smtp.security: unknown security 'ssl'; expected one of: starttls, tls, none — SSL/SMTPS on port 465 is tls",
@@ -99,7 +99,7 @@ def test_every_problem_at_once_with_its_place() -> None:
         "mail.yaml:11:13: per_minute: -5; expected messages per minute, 0 or more (0: no limit)",
         "mail.yaml:12:10: subject: unexpected end of template, expected 'end of print statement'; expected a Jinja template, e.g. '{{ publication.name }} {{ year }}年第{{ number }}期'",
         "mail.yaml:13:14: unsubscribe: 'ftp://example.org/leave' is neither a mailto: nor an https: link; expected mailto:office@example.org?subject=退订 or an https:// link",
-        "mail.yaml:14:1: unknown key 'colour'; expected one of: sender, reply_to, smtp, per_minute, subject, unsubscribe",
+        "mail.yaml:14:1: unknown key 'colour'; expected one of: sender, reply_to, smtp, retry, per_minute, subject, unsubscribe",
     ]
 
 
@@ -143,5 +143,5 @@ def test_missing_empty_and_malformed_files() -> None:
         "mail.yaml: no mail.yaml here; expected the mail settings at the project root — sender (name, address) and smtp (host, port, security); see docs/mail.md"]
     assert errors(write("# nothing yet\n")) == [
         "mail.yaml:1:1: the file holds no settings; expected sender (name, address) and smtp (host, port, security)"]
-    assert errors(write("- sender\n")) == ["mail.yaml:1:1: expected a mapping with keys: sender, reply_to, smtp, per_minute, subject, unsubscribe"]
+    assert errors(write("- sender\n")) == ["mail.yaml:1:1: expected a mapping with keys: sender, reply_to, smtp, retry, per_minute, subject, unsubscribe"]
     assert errors(write("sender:\n  address: bulletin@example.org\nsmtp:\n  host: [a\n"))[0].startswith("mail.yaml:5:1: ")

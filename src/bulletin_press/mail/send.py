@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +14,10 @@ from ..diagnostics import BuildError, Finding, Pos, relpath
 from ..project import Project
 from . import journal as jr
 from .compose import Composer
-from .deliver import PERMANENT, SENT, Postman, SessionError
+from .deliver import Postman
 from .members import Member, address_problem, read_members
+from .run import deliver_all
 from .settings import MailSettings, load_settings
-
-# A server that defers this many members in a row (after each one's retries) is not taking mail
-# now: the run stops rather than spend the backoff on every remaining member.
-DEFERRED_IN_A_ROW = 3
-
 
 @dataclass(frozen=True)
 class SendOptions:
@@ -30,6 +25,8 @@ class SendOptions:
     dry_run: bool = False
     test_to: str | None = None
     progress: TextIO | None = None  # default: stderr
+    retry_failed: bool = False  # --retry-failed: failed members queued again first
+    retry: tuple[str, ...] = ()  # --retry ADDRESS …: these members queued again first
 
 
 @dataclass
@@ -41,15 +38,24 @@ class Summary:
     members: int = 0
     sent: int = 0
     already: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)    # (address, reply): 5xx, never retried
+    failed: list[tuple[str, str]] = field(default_factory=list)    # (address, reply): refused, not retried
     deferred: list[tuple[str, str]] = field(default_factory=list)  # (address, reply): try again later
+    unknown: list[tuple[str, str]] = field(default_factory=list)   # (address, what happened): fate unknown
+    twice: list[tuple[str, str]] = field(default_factory=list)     # (address, why): sent again after a doubt
     stopped: str | None = None  # why the run stopped early (the server could not be used)
+    fault: bool = False  # stopped for the server's or the configuration's fault: exit 2
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM after the message in flight
+    queued: int = 0  # members left queued by a stop
     outbox: Path | None = None  # --dry-run: where the .eml files are
     warnings: list[Finding] = field(default_factory=list)
 
     @property
     def exit_status(self) -> int:
-        return 0 if not (self.failed or self.deferred or self.stopped) else 1
+        if self.interrupted:
+            return 130
+        if self.fault:
+            return 2
+        return 0 if not (self.failed or self.deferred or self.unknown or self.stopped) else 1
 
 
 def journal_path(project: Project) -> Path:
@@ -101,7 +107,7 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
     if options.test_to:  # one copy, as a member without a name would get it; the journal is not touched
         member = Member(options.test_to, "", "", MappingProxyType({"email": options.test_to}), 0)
         summary.members = 1
-        _deliver_all(summary, [member], composer, settings, postman(settings), None, progress)
+        deliver_all(summary, [member], composer, settings, postman(settings), None, progress)
         return summary
     summary.members = len(members)
     if options.dry_run:
@@ -113,14 +119,33 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
         journal = jr.Journal(path)
         try:
             journal.queue(issue.id, [(m.key, m.email) for m in members])
+            _requeue(journal, issue.id, members, options)
+            journal.recover(issue.id)  # a run killed after a final dot: its member named from now on
             states = {r.member: r for r in journal.rows(issue.id)}
             todo = [m for m in members if states[m.key].state in jr.PENDING]
+            doubts = {m.key: states[m.key].doubt or "" for m in todo if states[m.key].doubt}
             summary.already = sum(states[m.key].state == jr.SENT for m in members)
             summary.failed = [(m.email, states[m.key].reply or "") for m in members if states[m.key].state == jr.FAILED]
-            _deliver_all(summary, todo, composer, settings, postman(settings), journal, progress)
+            deliver_all(summary, todo, composer, settings, postman(settings), journal, progress, doubts)
+            if summary.stopped or summary.interrupted:
+                keys = {m.key for m in members}
+                summary.queued = sum(r.state in jr.PENDING and r.member in keys for r in journal.rows(issue.id))
         finally:
             journal.close()
     return summary
+
+
+def _requeue(journal: jr.Journal, issue_id: str, members: tuple[Member, ...], options: SendOptions) -> None:
+    """--retry-failed and --retry ADDRESS …: those members queued again before the run."""
+    if options.retry_failed:
+        journal.requeue(issue_id)
+    if options.retry:
+        known = {m.key for m in members}
+        unknown = [a for a in options.retry if a.strip().casefold() not in known]
+        if unknown:
+            raise BuildError([Finding(Pos("--retry"), f"{a}: not in the members file; expected the address of a member "
+                                      "to send the issue to again") for a in unknown])
+        journal.requeue(issue_id, [a.strip().casefold() for a in options.retry])
 
 
 def _collect(findings: list[Finding], load: Callable[[], object]) -> object:
@@ -129,46 +154,6 @@ def _collect(findings: list[Finding], load: Callable[[], object]) -> object:
     except BuildError as e:
         findings.extend(e.findings)
         return None
-
-
-def _deliver_all(summary: Summary, todo: list[Member], composer: Composer, settings: MailSettings,
-                 carrier: Postman, journal: jr.Journal | None, progress: TextIO) -> None:
-    bar = Progress(len(todo), progress)
-    in_a_row = 0
-    try:
-        for member in todo:
-            data = composer.message_bytes(member)
-            if journal:
-                journal.sending(summary.issue, member.key, composer.message_id(member), composer.pdf_sha256)
-            try:
-                outcome = carrier.deliver(data, settings.sender_address, member.email,
-                                          on_retry=lambda reply: bar.note(f"{member.email}: {reply}; retrying"))
-            except SessionError as e:
-                if journal:  # not this member's fault: queued again, as it was
-                    journal.deferred(summary.issue, member.key, e.reply)
-                summary.stopped = e.reply
-                break
-            if outcome.status == SENT:
-                summary.sent += 1
-                in_a_row = 0
-                if journal:
-                    journal.sent(summary.issue, member.key, outcome.reply, outcome.attempts)
-            elif outcome.status == PERMANENT:
-                summary.failed.append((member.email, outcome.reply))
-                if journal:
-                    journal.failed(summary.issue, member.key, outcome.reply, outcome.attempts)
-            else:
-                summary.deferred.append((member.email, outcome.reply))
-                in_a_row += 1
-                if journal:
-                    journal.deferred(summary.issue, member.key, outcome.reply, outcome.attempts)
-                if in_a_row >= DEFERRED_IN_A_ROW:
-                    summary.stopped = f"{in_a_row} members in a row deferred ({outcome.reply}); the server is not taking mail now"
-                    break
-            bar.step()
-    finally:
-        carrier.close()
-        bar.done()
 
 
 def _write_outbox(project: Project, issue_id: str, members: tuple[Member, ...], composer: Composer) -> Path:
@@ -183,40 +168,6 @@ def _write_outbox(project: Project, issue_id: str, members: tuple[Member, ...], 
     return outbox
 
 
-class Progress:
-    """A progress bar on a terminal (one line, redrawn); a line per tenth elsewhere (logs, CI)."""
-
-    def __init__(self, total: int, out: TextIO) -> None:
-        self.total, self.out, self.done_count = total, out, 0
-        self.tty = hasattr(out, "isatty") and out.isatty()
-        self.started = time.monotonic()
-        self._draw()
-
-    def _line(self) -> str:
-        filled = 24 * self.done_count // max(self.total, 1)
-        rate = self.done_count / max(time.monotonic() - self.started, 1e-6)
-        return f"[{'#' * filled:<24}] {self.done_count}/{self.total} ({rate:.1f}/s)"
-
-    def _draw(self) -> None:
-        if self.tty:
-            print("\r" + self._line(), end="", file=self.out, flush=True)
-
-    def step(self) -> None:
-        self.done_count += 1
-        if self.tty:
-            self._draw()
-        elif self.total and self.done_count * 10 // self.total != (self.done_count - 1) * 10 // self.total:
-            print(self._line(), file=self.out, flush=True)
-
-    def note(self, text: str) -> None:
-        print(("\r\x1b[K" if self.tty else "") + text, file=self.out, flush=True)
-        self._draw()
-
-    def done(self) -> None:
-        if self.tty:
-            print(file=self.out, flush=True)
-
-
 def report(summary: Summary, out: TextIO) -> None:
     """The summary the editor reads after the bar."""
     for finding in summary.warnings:
@@ -228,11 +179,22 @@ def report(summary: Summary, out: TextIO) -> None:
     print(f"{summary.issue}: {summary.sent} sent, {summary.already} already sent, {len(summary.failed)} failed, "
           f"{len(summary.deferred)} deferred — {summary.members} member(s); PDF {relpath(summary.pdf)}", file=out)
     for address, reply in summary.failed:
-        print(f"  failed (not retried): {address}: {reply}", file=out)
+        print(f"  failed: {address}: {reply}", file=out)
+    if summary.failed:
+        print(f"  (`send {summary.issue} --retry-failed` sends to the failed members again, once their addresses "
+              "are right)", file=out)
     for address, reply in summary.deferred:
         print(f"  deferred (sent by the next `send`): {address}: {reply}", file=out)
+    for address, what in summary.unknown:
+        print(f"  fate unknown: {address}: {what} — the server may have it; not sent again now: the next `send` "
+              "sends it again, so it may arrive twice", file=out)
+    for address, why in summary.twice:
+        print(f"  may have received it twice: {address} (sent again: {why})", file=out)
     if summary.stopped:
-        print(f"  stopped: {summary.stopped}; the members not reached stay queued for the next `send`", file=out)
+        print(f"  stopped: {summary.stopped}; {summary.queued} member(s) stay queued for the next `send`", file=out)
+    elif summary.interrupted:
+        print(f"  interrupted: the message in flight was finished; {summary.queued} member(s) stay queued for the "
+              "next `send`", file=out)
 
 
 def status(project: Project, issue_id: str, out: TextIO) -> int:
@@ -254,6 +216,8 @@ def status(project: Project, issue_id: str, out: TextIO) -> int:
         counts[row.state] = counts.get(row.state, 0) + 1
         print(f"{row.state:<9} {_padded(row.address, 40)} {row.attempts} attempt(s)  {row.updated}  {row.reply or ''}",
               file=out)
+        if row.doubt:
+            print(f"          may have received it twice: {row.doubt}", file=out)
     print(f"{issue_key}: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing journalled"),
           file=out)
     return 0

@@ -22,12 +22,15 @@ HOST, PORT, SECURITY = ENV + "HOST", ENV + "PORT", ENV + "SECURITY"
 USER, PASSWORD = ENV + "USER", ENV + "PASSWORD"
 SECURITIES = {"starttls": 587, "tls": 465, "none": 25}  # each with its usual port
 DEFAULT_TIMEOUT = 30.0
+DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: the reply to the message's final dot may take 10 minutes
+RETRY_WAIT, RETRY_FIRST = 900.0, 60.0  # a deferred member is retried within 15 minutes of its first 4xx
 # Keys and their types; a nested dict is a mapping of its own. Every key is optional in YAML;
 # what must be there is checked after the environment has had its say (smtp.host may come from it).
 SCHEMA: dict[str, Any] = {
     "sender": {"name": str, "address": str},
     "reply_to": str,
-    "smtp": {"host": str, "port": int, "security": str, "ca_file": str, "timeout": float},
+    "smtp": {"host": str, "port": int, "security": str, "ca_file": str, "timeout": float, "data_timeout": float},
+    "retry": {"wait": float, "first": float},
     "per_minute": float,
     "subject": str,
     "unsubscribe": str,
@@ -50,6 +53,9 @@ class MailSettings:
     subject: str | None  # a subject template (Jinja), None = the layout's default
     unsubscribe: str | None  # mailto: or https: for List-Unsubscribe (None: mailto the sender with subject 退订)
     timeout: float  # seconds per SMTP operation (default 30)
+    data_timeout: float = DATA_TIMEOUT  # seconds to wait for the reply to the final dot
+    retry_wait: float = RETRY_WAIT  # seconds a run keeps retrying a deferred member after its first 4xx
+    retry_first: float = RETRY_FIRST  # seconds before its first retry; each next one waits twice as long
     user: str | None = field(default=None, repr=False)  # from the environment only
     password: str | None = field(default=None, repr=False)  # from the environment only; never printed
 
@@ -141,6 +147,9 @@ class _Settings:
             subject=self.values.get("subject"),
             unsubscribe=self.values.get("unsubscribe"),
             timeout=self.values.get("smtp.timeout") or DEFAULT_TIMEOUT,
+            data_timeout=self.values.get("smtp.data_timeout") or DATA_TIMEOUT,
+            retry_wait=self.values.get("retry.wait", RETRY_WAIT),
+            retry_first=self.values.get("retry.first") or RETRY_FIRST,
             user=self.environ.get(USER) or None,
             password=password,
         )
@@ -212,6 +221,11 @@ class _Settings:
             bad("smtp.host", f"'{host}' is not a host name: {problem}; expected a name like smtp.example.org")
         if (timeout := self.values.get("smtp.timeout")) is not None and timeout <= 0:
             bad("smtp.timeout", f"{timeout:g} seconds; expected a number of seconds above 0")
+        for name in ("smtp.data_timeout", "retry.first"):
+            if (value := self.values.get(name)) is not None and value <= 0:
+                bad(name, f"{value:g} seconds; expected a number of seconds above 0")
+        if (wait := self.values.get("retry.wait")) is not None and wait < 0:
+            bad("retry.wait", f"{wait:g} seconds; expected a number of seconds, 0 or more (0: leave deferred members for the next send)")
         if (rate := self.values.get("per_minute")) is not None and rate < 0:
             bad("per_minute", f"{rate:g}; expected messages per minute, 0 or more (0: no limit)")
         if (ca_file := self.values.get("smtp.ca_file")) is not None and not self.ca_path(ca_file).is_file():
