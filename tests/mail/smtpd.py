@@ -40,7 +40,7 @@ class Recorder:
     DATA commands; refuses `reject` recipients with 550 user unknown and `refuse` ones with the
     reply given (552 …); denies relaying to everyone (`relay_denied`, 554 5.7.1); greylists each
     sender/recipient pair for `greylist` seconds after it is first seen (450, as postgrey); takes
-    `delay` seconds before the reply to the final dot; keeps a message to a `lose_reply` address
+    `delay` seconds to reply to the final dot (the message kept before); keeps a message to a `lose_reply` address
     and closes the connection instead of replying (once per address)."""
 
     drop_after: int | None = None
@@ -75,15 +75,17 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
         self.data_started += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
         if self.deferred < self.defer_first:
             self.deferred += 1
             return "451 4.7.1 Greylisted, try again later"
+        # Kept before the slow reply, as a real server queues it: a client that goes away now
+        # has still sent the message.
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
             count = self._in_session[id(session)] = self._in_session.get(id(session), 0) + 1
             number = len(self.received)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         lost = set(envelope.rcpt_tos) & self.lose_reply
         if lost:  # the message is kept; the reply never leaves
             self.lose_reply -= lost
