@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--status", action="store_true", help="print what the journal holds for the issue; send nothing")
     m.add_argument("--retry-failed", action="store_true", help="send to the members that failed again (their addresses fixed)")
     m.add_argument("--retry", nargs="+", metavar="ADDRESS", default=[], help="send to these members again")
+    m.add_argument("--new-version", action="store_true", help="the PDF changed since some were sent: the rest get the new one")
+    m.add_argument("--resend-all", action="store_true", help="the PDF changed since some were sent: everyone gets it again, "
+                   "the subject marked 【更正】")
     return p
 
 
@@ -231,7 +234,8 @@ def send(args: argparse.Namespace) -> int:
     if args.status:
         return status(project, args.issue, sys.stdout)
     options = SendOptions(members=Path(args.members) if args.members else None, dry_run=args.dry_run, test_to=args.test_to,
-                          retry_failed=args.retry_failed, retry=tuple(args.retry))
+                          retry_failed=args.retry_failed, retry=tuple(args.retry), new_version=args.new_version,
+                          resend_all=args.resend_all)
     try:
         summary = send_issue(project, args.issue, options)
     except BuildError as e:

@@ -254,3 +254,46 @@ def test_kill_9_at_random_points_never_loses_a_member_and_names_every_second_cop
     assert twice <= named, (count, status)
     assert len(named) <= 6  # at most the one in flight per kill
     assert "x: 16 sent" in status[-1]
+
+
+def edit_issue(project: Project, old: str, new: str) -> None:
+    yaml = project.root / "issues" / "x" / "issue.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    assert old in text
+    yaml.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_an_issue_edited_after_half_were_sent_is_refused_until_the_editor_says(project: Project,
+                                                                              server: Recorder) -> None:
+    write_settings(project.root, server.port)  # type: ignore[attr-defined]
+    write_members(project.root, MEMBERS[:2])
+    assert run_cli(project, "send", "x").returncode == 0
+    first_pdf = (project.root / PDF).read_bytes()
+    write_members(project.root, MEMBERS)  # two more members join; then the issue is corrected
+    edit_issue(project, "一段文字。", "一段改正过的文字。")
+    done = run_cli(project, "send", "x")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-2:] == [
+        f"{PDF}: the PDF has changed since 2 member(s) were sent the earlier version; expected --new-version (2 "
+        "member(s) not yet sent get the new PDF) or --resend-all (everyone gets it again, the subject marked 【更正】)",
+        "bulletin-press send: 1 error(s); nothing sent"]
+    assert len(server.received) == 2
+    done = run_cli(project, "send", "x", "--new-version")
+    assert done.returncode == 0 and copies(server) == dict.fromkeys(EMAILS, 1)
+    pdfs = {e: next(server.to(e)[0].message.iter_attachments()).get_content() for e in EMAILS}
+    assert pdfs["wang@example.org"] == first_pdf and pdfs["chen@example.org"] == (project.root / PDF).read_bytes() != first_pdf
+    status = run_cli(project, "send", "x", "--status").stdout
+    assert "x: sent in 2 versions of the PDF: v1 to 2 member(s), v2 to 2 member(s)" in status
+    assert [line.split()[2] for line in status.splitlines()[:4]] == ["v1", "v1", "v2", "v2"]
+    assert run_cli(project, "send", "x").returncode == 0 and len(server.received) == 4  # the new version is known now
+
+    edit_issue(project, "一段改正过的文字。", "又一次改正的文字。")
+    done = run_cli(project, "send", "x", "--resend-all")
+    assert done.returncode == 0, done.stderr
+    assert copies(server) == dict.fromkeys(EMAILS, 2)
+    last = {e: server.to(e)[-1].message for e in EMAILS}
+    assert {str(m["Subject"]) for m in last.values()} == {"【更正】测试简报 2024年第一期"}
+    assert {next(m.iter_attachments()).get_content() for m in last.values()} == {(project.root / PDF).read_bytes()}
+    assert "may have received it twice" not in done.stdout  # a correction is no surprise
+    again = run_cli(project, "send", "x", "--resend-all")
+    assert again.returncode == 2 and "--resend-all: the PDF is the one already sent" in again.stderr

@@ -50,3 +50,53 @@ def test_a_second_send_at_once_is_refused(tmp_path: Path) -> None:
                 pass
     with jr.exclusive(path):  # released: the next run goes ahead
         pass
+
+
+def test_a_kill_after_the_final_dot_is_named_a_kill_before_it_is_not(tmp_path: Path) -> None:
+    j = jr.Journal(tmp_path / "mail.sqlite3")
+    j.queue("x", [("a@example.org", "a@example.org"), ("b@example.org", "b@example.org")])
+    j.sending("x", "a@example.org", "<a@c>", "sha")
+    j.final_dot("x", "a@example.org")  # and then the process dies: the server may have it
+    j.sending("x", "b@example.org", "<b@c>", "sha")  # killed before the dot: the server discarded it
+    j.close()
+    again = jr.Journal(tmp_path / "mail.sqlite3")
+    [named] = again.recover("x")
+    assert named.member == "a@example.org" and named.state == jr.QUEUED and named.dot_at is None
+    assert named.doubt.startswith("the run was stopped after the message went, before the server replied, on 20")
+    assert again.row("x", "b@example.org").doubt is None  # type: ignore[union-attr]
+    again.sent("x", "a@example.org", "250 ok")
+    assert again.row("x", "a@example.org").doubt == named.doubt  # type: ignore[union-attr]  # said for good
+    again.close()
+
+
+def test_requeue_failed_or_named_members(tmp_path: Path) -> None:
+    j = jr.Journal(tmp_path / "mail.sqlite3")
+    j.queue("x", [(m, m) for m in ("a@x.org", "b@x.org", "c@x.org")])
+    for m in ("a@x.org", "b@x.org"):
+        j.failed("x", m, "550 5.1.1 unknown")
+    j.sent("x", "c@x.org", "250 ok")
+    assert j.requeue("x", ["a@x.org", "z@x.org"]) == ["z@x.org"]
+    assert [r.state for r in j.rows("x")] == ["queued", "failed", "sent"]
+    j.requeue("x")
+    assert [r.state for r in j.rows("x")] == ["queued", "queued", "sent"]
+    j.close()
+
+
+def test_a_journal_from_before_is_carried_over(tmp_path: Path) -> None:
+    """The schema before issue 22 (no 'unknown' state, no doubt, no versions): its rows kept."""
+    path = tmp_path / "mail.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(jr.SCHEMA.replace(", 'unknown'", "").replace("    dot_at     TEXT,                       -- the final dot went out then, no reply yet\n", "")
+                      .replace("    doubt      TEXT,                       -- why this member may have received the issue twice\n", ""))
+    assert "dot_at" not in old.execute("SELECT sql FROM sqlite_master").fetchone()[0]
+    old.execute("INSERT INTO deliveries VALUES ('x', 'a@x.org', 'a@x.org', 'sent', 1, '<a@c>', 'sha1', '250 ok', 'then')")
+    old.commit()
+    old.close()
+    j = jr.Journal(path)
+    assert [(r.member, r.state, r.pdf_sha256, r.doubt) for r in j.rows("x")] == [("a@x.org", "sent", "sha1", None)]
+    assert j.versions("x") == [("sha1", "")]  # the version its rows carry
+    j.queue("x", [("b@x.org", "b@x.org")])
+    j.unknown("x", "b@x.org", "no reply after the final dot")  # the new state is allowed
+    j.add_version("x", "sha2")
+    assert j.versions("x") == [("sha1", ""), ("sha2", "")]
+    j.close()

@@ -37,6 +37,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (issue, member)
 );
 """
+VERSIONS = """
+CREATE TABLE IF NOT EXISTS versions (      -- each PDF an issue went out as, the first with its first message
+    issue      TEXT NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
+    mark       TEXT NOT NULL DEFAULT '',   -- the subject's prefix for this version (【更正】 for --resend-all)
+    since      TEXT NOT NULL,
+    PRIMARY KEY (issue, pdf_sha256)
+);
+"""
 COLUMNS = "issue, member, address, state, attempts, message_id, pdf_sha256, reply, updated, dot_at, doubt"
 
 
@@ -71,7 +80,7 @@ class Journal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
-        self._db.executescript(SCHEMA)
+        self._db.executescript(SCHEMA + VERSIONS)
 
     def _migrate(self) -> None:
         """A journal from before the "unknown" state and the doubt columns: its rows copied into the
@@ -138,6 +147,27 @@ class Journal:
                 " server replied, on ' || dot_at, dot_at = NULL, updated = ? WHERE issue = ? AND dot_at IS NOT NULL",
                 (QUEUED, _now(), issue))
         return [r for r in self.rows(issue) if r.doubt]
+
+    def versions(self, issue: str) -> list[tuple[str, str]]:
+        """(digest, subject mark) of each PDF the issue went out as, oldest first; for a journal from
+        before versions were kept, the digests its sent rows carry."""
+        found = self._db.execute("SELECT pdf_sha256, mark FROM versions WHERE issue = ? ORDER BY rowid", (issue,)).fetchall()
+        if found:
+            return [tuple(v) for v in found]
+        return [(sha, "") for (sha,) in self._db.execute(
+            "SELECT pdf_sha256 FROM deliveries WHERE issue = ? AND state = ? AND pdf_sha256 IS NOT NULL"
+            " GROUP BY pdf_sha256 ORDER BY MIN(rowid)", (issue, SENT))]
+
+    def add_version(self, issue: str, pdf_sha256: str, mark: str = "") -> None:
+        with self._transaction():
+            for sha, old in self.versions(issue):  # a journal from before versions: its digests kept first
+                self._db.execute("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?)", (issue, sha, old, _now()))
+            self._db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?)", (issue, pdf_sha256, mark, _now()))
+
+    def resend_all(self, issue: str) -> None:
+        """--resend-all: every member not failed queued again; a correction is no surprise second copy."""
+        self._db.execute("UPDATE deliveries SET state = ?, doubt = NULL, dot_at = NULL, updated = ?"
+                         " WHERE issue = ? AND state != ?", (QUEUED, _now(), issue, FAILED))
 
     def requeue(self, issue: str, members: Iterable[str] | None = None) -> list[str]:
         """--retry-failed (members None: every failed one) or --retry ADDRESS …: queued again. The

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
@@ -27,6 +27,11 @@ class SendOptions:
     progress: TextIO | None = None  # default: stderr
     retry_failed: bool = False  # --retry-failed: failed members queued again first
     retry: tuple[str, ...] = ()  # --retry ADDRESS …: these members queued again first
+    new_version: bool = False  # --new-version: the PDF changed; the members not yet sent get the new one
+    resend_all: bool = False  # --resend-all: the PDF changed; everyone gets it again, the subject marked
+
+
+CORRECTION = "【更正】"  # the subject's mark on an issue sent again corrected (--resend-all)
 
 
 @dataclass
@@ -120,6 +125,10 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
         try:
             journal.queue(issue.id, [(m.key, m.email) for m in members])
             _requeue(journal, issue.id, members, options)
+            mark = _version(journal, issue.id, composer.pdf_sha256, members, options, pdf)
+            if mark:  # the layout's subject (or mail.yaml's) behind the mark: no change to compose.py needed
+                subject = settings.subject or "{% include 'email/subject.txt' %}"
+                composer = Composer(project, issue, pdf, replace(settings, subject=mark + subject))
             journal.recover(issue.id)  # a run killed after a final dot: its member named from now on
             states = {r.member: r for r in journal.rows(issue.id)}
             todo = [m for m in members if states[m.key].state in jr.PENDING]
@@ -133,6 +142,35 @@ def send_issue(project: Project, issue_id: str, options: SendOptions = SendOptio
         finally:
             journal.close()
     return summary
+
+
+def _version(journal: jr.Journal, issue_id: str, digest: str, members: tuple[Member, ...], options: SendOptions,
+             pdf: Path) -> str:
+    """One version per mailing: the PDF sent first, unless the editor says what to do with a changed
+    one. Returns the subject's mark for this version ('' or 【更正】)."""
+    versions = dict(journal.versions(issue_id))
+    if digest in versions:
+        if options.resend_all:
+            raise BuildError([Finding(Pos("--resend-all"), f"the PDF is the one already sent ({relpath(pdf)}); "
+                                      "expected a corrected issue — edit issue.yaml, then send --resend-all")])
+        return versions[digest]
+    if not versions:
+        journal.add_version(issue_id, digest)  # the first message's PDF
+        return ""
+    keys = {m.key for m in members}
+    rows = [r for r in journal.rows(issue_id) if r.member in keys]
+    earlier = sum(r.state == jr.SENT and r.pdf_sha256 != digest for r in rows)
+    if options.resend_all:
+        journal.add_version(issue_id, digest, CORRECTION)
+        journal.resend_all(issue_id)
+        return CORRECTION
+    if options.new_version:
+        journal.add_version(issue_id, digest)
+        return ""
+    rest = sum(r.state in jr.PENDING for r in rows)
+    raise BuildError([Finding(Pos(relpath(pdf)), f"the PDF has changed since {earlier} member(s) were sent the earlier "
+                              f"version; expected --new-version ({rest} member(s) not yet sent get the new PDF) or "
+                              f"--resend-all (everyone gets it again, the subject marked {CORRECTION})")])
 
 
 def _requeue(journal: jr.Journal, issue_id: str, members: tuple[Member, ...], options: SendOptions) -> None:
@@ -209,17 +247,24 @@ def status(project: Project, issue_id: str, out: TextIO) -> int:
     journal = jr.Journal(path)
     try:
         rows = journal.rows(issue_key)
+        versions = [sha for sha, _ in journal.versions(issue_key)]
     finally:
         journal.close()
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
-        print(f"{row.state:<9} {_padded(row.address, 40)} {row.attempts} attempt(s)  {row.updated}  {row.reply or ''}",
-              file=out)
+        # Which PDF the member was sent, when the issue went out in more than one.
+        version = f"v{versions.index(row.pdf_sha256) + 1}  " if len(versions) > 1 and row.pdf_sha256 in versions else ""
+        print(f"{row.state:<9} {_padded(row.address, 40)} {version}{row.attempts} attempt(s)  {row.updated}  "
+              f"{row.reply or ''}", file=out)
         if row.doubt:
             print(f"          may have received it twice: {row.doubt}", file=out)
     print(f"{issue_key}: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing journalled"),
           file=out)
+    if len(versions) > 1:
+        held = [sum(r.state == jr.SENT and r.pdf_sha256 == sha for r in rows) for sha in versions]
+        print(f"{issue_key}: sent in {len(versions)} versions of the PDF: "
+              + ", ".join(f"v{n} to {k} member(s)" for n, k in enumerate(held, 1)), file=out)
     return 0
 
 
