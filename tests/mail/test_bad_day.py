@@ -297,3 +297,19 @@ def test_an_issue_edited_after_half_were_sent_is_refused_until_the_editor_says(p
     assert "may have received it twice" not in done.stdout  # a correction is no surprise
     again = run_cli(project, "send", "x", "--resend-all")
     assert again.returncode == 2 and "--resend-all: the PDF is the one already sent" in again.stderr
+
+
+def test_the_progress_line_shows_elapsed_time_and_what_is_left() -> None:
+    import io
+
+    from bulletin_press.mail.run import Progress
+    now = [0.0]
+    out = io.StringIO()
+    bar = Progress(2000, out, clock=lambda: now[0])
+    for _ in range(200):  # 200 members in 200 s (per_minute: 60)
+        now[0] += 1
+        bar.step()
+    bar.waiting = 3
+    assert bar.line() == ("[##                      ] 200/2000, 3:20 elapsed, about 30:00 to go "
+                          "(3 deferred, waiting to try again)")
+    assert out.getvalue().splitlines()[0] == "[##                      ] 200/2000, 3:20 elapsed, about 30:00 to go"

@@ -269,3 +269,16 @@ def test_a_login_without_tls_to_a_remote_host_is_refused(request: pytest.Fixture
     assert fault(carrier) == ("not logging in to 127.0.0.1 without TLS: the password would cross the network in "
                               "clear; expected smtp.security: starttls or tls")
     assert server.received == []
+
+
+def test_a_server_gone_mid_run_defers_the_member(request: pytest.FixtureRequest) -> None:
+    """Nothing listening is a configuration fault only before the first session: later it is a
+    restart or a network blip, and the member is deferred (tried again later in the run)."""
+    server = Recorder(drop_after=1)
+    controller = start(server)
+    carrier = postman(controller.port)
+    assert carrier.deliver(message("a@example.org"), "s@cega.example.org", "a@example.org").status == SENT
+    controller.stop()
+    outcome = carrier.deliver(message("b@example.org"), "s@cega.example.org", "b@example.org")
+    assert (outcome.status, outcome.reply) == (TEMPORARY, f"cannot connect to 127.0.0.1:{controller.port}: nothing is "
+                                                          "listening there; check smtp.host and smtp.port in mail.yaml")

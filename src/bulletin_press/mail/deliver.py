@@ -214,8 +214,10 @@ class Postman:
             raise
         try:
             return self._transaction(data, sender, recipient, before_dot)
-        except ConfigFault:
+        except ConfigFault as e:  # our sender refused, or reopening a dropped session failed
             self._drop()
+            if e.transient:
+                return Outcome(TEMPORARY, e.line)
             raise
         except (smtplib.SMTPException, OSError) as e:
             # Before the final dot: the server discards a message it did not see end.
