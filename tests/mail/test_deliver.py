@@ -255,8 +255,11 @@ def test_an_idn_domain_goes_on_the_envelope_in_ascii(request: pytest.FixtureRequ
     server = Recorder()
     carrier = postman(serve(request, server))
     assert carrier.deliver(message("a@example.org"), "s@cega.example.org", "wang@例子.中国").status == SENT
+    # IDNA 2008, as the headers have it: IDNA 2003 (Python's codec) would send to fass.de, another domain.
+    assert carrier.deliver(message("a@example.org"), "s@faß.de", "hans@faß.de").status == SENT
     carrier.close()
     assert server.received[0].rcpt_tos == ["wang@xn--fsqu00a.xn--fiqs8s"]
+    assert (server.received[1].mail_from, server.received[1].rcpt_tos) == ("s@xn--fa-hia.de", ["hans@xn--fa-hia.de"])
 
 
 def test_a_login_without_tls_to_a_remote_host_is_refused(request: pytest.FixtureRequest,

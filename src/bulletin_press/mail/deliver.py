@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .members import ascii_address
+
 if TYPE_CHECKING:
     from .settings import MailSettings
 
@@ -43,9 +45,9 @@ def _reply(code: int, message: bytes | str) -> str:
 
 
 def _encoded(address: str) -> str:
-    """An envelope address with its domain in IDNA (ASCII), which every server takes without SMTPUTF8."""
-    local, _, domain = address.rpartition("@")
-    return f"{local}@{domain.encode('idna').decode('ascii')}" if local else address
+    """An envelope address with its domain in A-labels, as the headers have it (IDNA 2008), which
+    every server takes without SMTPUTF8."""
+    return ascii_address(address) if "@" in address else address
 
 
 def fault_of(code: int, reply: str) -> str:
