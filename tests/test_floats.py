@@ -19,8 +19,10 @@ from .conftest import HEADER, PdfPage, make_project, missing_and_out_of_order, r
 # A paragraph long enough to run from page 1 onto page 2: the sidebar after it floats on page 2,
 # where WeasyPrint draws it before the paragraph's last lines (the old false refusal).
 LONG = "".join(f"第{cn_number(i)}句话讲述资助者之间的合作。" for i in range(1, 120))
-BESIDE = "".join(f"旁边的第{cn_number(i)}句话。" for i in range(1, 30))
-SIDEBAR = ("延伸阅读", "旁栏第一段：湿地保护工作进入新的阶段，志愿者在冬季开展鸟类调查。", "旁栏第二段：记录候鸟迁徙的路线。")
+# Characters beyond the BMP on the float's page, in it and beside it (a Han name in Extension E, an
+# emoji): PDFium hands them out as two UTF-16 halves, which the split must put back together.
+BESIDE = "".join(f"旁边的第{cn_number(i)}句话。" for i in range(1, 30)) + "湖州白𬞟洲湿地🌊。"
+SIDEBAR = ("延伸阅读", "旁栏第一段：白𬞟洲湿地保护工作进入新的阶段，志愿者在冬季开展鸟类调查🌊。", "旁栏第二段：记录候鸟迁徙的路线。")
 QUOTE = ("合作让改变发生，也让改变持续。", "某基金会秘书长")
 
 ISSUE = f"""\

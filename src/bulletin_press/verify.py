@@ -177,15 +177,20 @@ def _split_page(textpage: object, areas: list[Area]) -> list[str]:
     raw = textpage.raw  # type: ignore[attr-defined]
     x, y = ctypes.c_double(), ctypes.c_double()
     parts: list[list[str]] = [[] for _ in range(len(areas) + 1)]
+    owner = 0
     for i in range(pdfium.FPDFText_CountChars(raw)):
         char = chr(pdfium.FPDFText_GetUnicode(raw, i))
+        if 0xDC00 <= ord(char) <= 0xDFFF:  # the second half of a surrogate pair goes with the first
+            parts[owner].append(char)
+            continue
         owner = 0
         if not char.isspace():  # PDFium's own line ends and spaces have no place of their own
             pdfium.FPDFText_GetCharOrigin(raw, i, x, y)
             owner = next((k + 1 for k, (left, bottom, right, top) in enumerate(areas)
                           if left - 1 <= x.value <= right + 1 and bottom - 1 <= y.value <= top + 1), 0)
         parts[owner].append(char)
-    return ["".join(part) for part in parts]
+    # PDFium counts in UTF-16 units: a character beyond the BMP (Han Extensions B–H, emoji) comes as two.
+    return ["".join(part).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace") for part in parts]
 
 
 def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = None) -> list[list[str]]:
