@@ -15,7 +15,7 @@ from bulletin_press.build import Options, Result, build
 from bulletin_press.project import Project
 from bulletin_press.content.model import Image, Issue
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import comparable, squash
+from bulletin_press.pdf.verify import comparable, squash
 
 ROOT = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4

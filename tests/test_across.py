@@ -7,7 +7,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from bulletin_press import across
+from bulletin_press.layout import across
 
 from .designer import matrix, measure
 

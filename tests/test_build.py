@@ -12,7 +12,7 @@ from bulletin_press.content.blocks import Article, Section, Table
 from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import squash
+from bulletin_press.pdf.verify import squash
 
 from .conftest import HEADER, ROOT, Rendered, make_project, missing_and_out_of_order, read_pdf
 

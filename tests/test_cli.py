@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 
 from .conftest import HEADER, make_project
 
@@ -130,7 +130,7 @@ def test_an_injected_failure_mid_write_keeps_the_previous_pdf(in_project, capsys
 
 KILLED_MID_WRITE = """
 import sys, time, weasyprint
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 
 def slow_write(self, target=None, *args, **kwargs):
     target.write(b"%PDF-1.7 the first half")
@@ -195,7 +195,7 @@ def test_layout_option_names_an_unknown_layout(in_project, capsys) -> None:
 
 
 def test_html_is_written_before_layout_so_a_crash_leaves_it(in_project, capsys, monkeypatch) -> None:
-    from bulletin_press import render
+    from bulletin_press.engine import render
 
     project = in_project()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdfium2
 import weasyprint
 
-from bulletin_press import colour_glyphs
+from bulletin_press.engine import colour_glyphs
 from bulletin_press.build import build
 
 from .conftest import HEADER, make_project, pdf_text, read_pdf

@@ -7,9 +7,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from bulletin_press import holes
+from bulletin_press.layout import no_holes as holes
 from bulletin_press.build import Options, build, prepare
-from bulletin_press.fill import MAX_EMPTY, ColumnFill, column_fill, page_fill
+from bulletin_press.layout.page_fill import MAX_EMPTY, ColumnFill, column_fill, page_fill
 from bulletin_press.project import Project
 
 from .conftest import HEADER, make_project
@@ -119,7 +119,7 @@ def test_a_banner_across_the_columns_never_ends_a_page(tmp_path: Path) -> None:
     """WeasyPrint 70 leaves a spanning banner at a page's foot with its columns on the next page
     (its break-after is never weighed): find a text length that does that without the hook
     (columns.py), then the same with it: the banner heads the next page."""
-    from bulletin_press import columns
+    from bulletin_press.engine import columns
 
     def banner_at_foot(pdf: Path) -> bool:
         return any(line.startswith("第二栏目") for _, _, _, line in pdf_columns(pdf, 2))
@@ -281,7 +281,7 @@ def test_an_unmeasured_balancing_step_grows_and_is_infinite_elsewhere() -> None:
     its balancing step (`1 if lost_space == inf else lost_space`) grows 1, 2, 4 … 16 px."""
     import math
 
-    from bulletin_press.columns import STEP, _Unmeasured
+    from bulletin_press.engine.columns import STEP, _Unmeasured
 
     x = _Unmeasured()
     assert x > 1e300 and 100.0 - x == -math.inf and x + 5 == math.inf and min(x, 3.0) == 3.0
@@ -298,7 +298,7 @@ def test_a_multicolumn_box_that_ends_on_its_page_is_laid_out_once(tmp_path: Path
     """WeasyPrint 70 lays out a multi-column box with a bottom margin twice when it ends on the page
     (the second time with room for the margin): three short two-column articles on one page, three
     layouts of their columns, the same page as WeasyPrint's own."""
-    from bulletin_press import columns
+    from bulletin_press.engine import columns
 
     project = _variant(tmp_path, _articles(3, 1), ".article { columns: 2; column-gap: 6mm }\n")
     calls: list[int] = []
@@ -316,7 +316,7 @@ def test_a_multicolumn_box_that_ends_on_its_page_is_laid_out_once(tmp_path: Path
 def test_a_layout_cut_short_for_nothing_is_made_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     """relayout.settle: a layout a pass cut short (another seemed certain) whose adjusters then add
     nothing is not the document: it is laid out again, and that time it may not be cut."""
-    from bulletin_press import relayout
+    from bulletin_press.layout import passes as relayout
 
     monkeypatch.setattr(relayout, "ADJUSTERS", [lambda document, hints: {}])
     made: list[tuple[str, bool]] = []

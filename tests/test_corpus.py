@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import squash
+from bulletin_press.pdf.verify import squash
 
 from .conftest import ARTICLE, HEADER, make_project, read_pdf
 

@@ -12,7 +12,7 @@ from bulletin_press.build import Options, build
 from bulletin_press.cjk.numerals import cn_number
 from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
-from bulletin_press.verify import comparable
+from bulletin_press.pdf.verify import comparable
 
 from .conftest import HEADER, PdfPage, make_project, missing_and_out_of_order, read_pdf
 
@@ -162,7 +162,7 @@ DROP_CAP = """\
 
 
 def test_a_floated_drop_cap_is_refused_with_its_place_before_layout(tmp_path: Path, monkeypatch, capsys) -> None:
-    from bulletin_press import cli
+    from bulletin_press.commands import cli
 
     layouts = {"dropcap": {"layout.yaml": "name: dropcap\nextends: cega-bulletin\nstylesheets: [d.css]\n", "d.css": DROP_CAP}}
     make_project(tmp_path, HEADER + ISSUE, layouts=layouts)

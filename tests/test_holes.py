@@ -12,15 +12,15 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from bulletin_press import holes, relayout
+from bulletin_press.layout import no_holes as holes, passes as relayout
 from bulletin_press.build import Options, Result, build
 from bulletin_press.content.blocks import Article, Photo
 from bulletin_press.content.load import load_issue
 from bulletin_press.content.model import Issue, Text, Value
-from bulletin_press.fill import MAX_EMPTY
+from bulletin_press.layout.page_fill import MAX_EMPTY
 from bulletin_press.project import Project
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import comparable
+from bulletin_press.pdf.verify import comparable
 
 from .conftest import BRIEF_MARGINS, HEADER, MM, ROOT, make_project, read_pdf
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bulletin_press.catalog import css_properties, css_properties_used
+from bulletin_press.commands.catalog import css_properties, css_properties_used
 from bulletin_press.content.blocks import REGISTRY
 from bulletin_press.fonts import resolve_fonts
 

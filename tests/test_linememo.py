@@ -7,7 +7,7 @@ from typing import Any
 
 import weasyprint
 
-from bulletin_press import linememo, pagemaker
+from bulletin_press.engine import line_memo as linememo, pages as pagemaker
 
 HTML = ("<style>@page { size: 100mm 80mm; margin: 10mm } p { text-align: justify; width: 90%; padding: 0 2% 1mm;"
         " margin: 1mm 5% } table { border-collapse: collapse; width: 80% } td { border: 1px solid; padding: 1%; }</style>"

@@ -12,7 +12,7 @@ import pypdf
 from bulletin_press.build import build
 from bulletin_press.content.load import load_issue
 from bulletin_press.project import Project
-from bulletin_press.verify import squash
+from bulletin_press.pdf.verify import squash
 
 from .conftest import BRIEF_MARGINS, ROOT, Rendered, missing_and_out_of_order, read_pdf
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import weasyprint
 
-from bulletin_press import pagemaker
+from bulletin_press.engine import pages as pagemaker
 from .conftest import refuses_other_weasyprint
 
 PAGES = """<style>@page { size: 100mm 100mm; margin: 10mm } body { margin: 0 } p { break-after: page; margin: 0 }

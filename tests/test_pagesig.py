@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weasyprint
 
-from bulletin_press import pagesig
+from bulletin_press.pdf import page_signatures as pagesig
 
 HTML = """<style>@page {{ size: 80mm 60mm; margin: 8mm }} p {{ break-after: page }} .faint {{ opacity: 0.5 }}</style>
 <p>第一页：{first}</p><p class="faint">第二页的文字半透明：它画在一个透明组（表单 XObject）里，有自己的字体资源。</p><p>第三页。</p>"""

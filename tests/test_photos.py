@@ -16,7 +16,7 @@ from bulletin_press.content.blocks import Photo, PhotoBlock, PhotoRow
 from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
 from bulletin_press.project import Project
-from bulletin_press.relayout import block_id
+from bulletin_press.layout.passes import block_id
 
 from .conftest import HEADER, MM, ROOT, make_project
 

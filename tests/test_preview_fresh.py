@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from bulletin_press.build import Options, build
-from bulletin_press.preview import PAGE_DPI, Previewer
+from bulletin_press.preview.server import PAGE_DPI, Previewer
 from bulletin_press.project import Project
 
 from .conftest import HEADER, make_project

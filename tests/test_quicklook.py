@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from bulletin_press import holes, quicklook
+from bulletin_press.layout import no_holes as holes
+from bulletin_press.preview import first_look as quicklook
 from bulletin_press.build import Options, build
 from bulletin_press.project import Project
 

@@ -13,7 +13,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from bulletin_press import received
+from bulletin_press.images import received
 from bulletin_press.build import Options, Result, build
 
 from .conftest import HEADER, make_project, pdf_text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin_press import relayout
+from bulletin_press.layout import passes as relayout
 from bulletin_press.build import Options, build
 
 from .conftest import HEADER, ARTICLE, make_project, read_pdf

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from bulletin_press.cli import main
-from bulletin_press.render import deflate_in_parallel, write_pdf, write_text
+from bulletin_press.commands.cli import main
+from bulletin_press.engine.render import deflate_in_parallel, write_pdf, write_text
 
 from .conftest import ARTICLE, HEADER, make_project
 

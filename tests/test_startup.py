@@ -16,7 +16,7 @@ def counted(name):
     return search(name)
 ctypes.util.find_library = counted
 if sys.argv[1] == "startup":
-    from bulletin_press import startup
+    from bulletin_press.engine import startup
     startup.import_weasyprint()
 else:
     import weasyprint

@@ -8,7 +8,7 @@ import io
 import pypdfium2
 import weasyprint
 
-from bulletin_press import subsets
+from bulletin_press.engine import font_subsets as subsets
 
 HTML = """<style>@page {{ size: 80mm 60mm; margin: 8mm }} p {{ break-after: page }} b {{ font-weight: bold }}</style>
 <p>湿地保护工作进入新的阶段。</p><p>志愿者在冬季开展<b>鸟类调查</b>。</p><p>{last}</p>"""

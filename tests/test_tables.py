@@ -10,13 +10,13 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from bulletin_press import tables
+from bulletin_press.layout import tables
 from bulletin_press.build import Options, Result, build
 from bulletin_press.content.blocks import Table
 from bulletin_press.content.load import load_issue
 from bulletin_press.project import Project
 from bulletin_press.typeset import plain_text
-from bulletin_press.verify import squash
+from bulletin_press.pdf.verify import squash
 
 from . import conftest
 from .conftest import HEADER, ROOT, make_project

@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from bulletin_press.build import Options, build
-from bulletin_press.verify import squash
+from bulletin_press.pdf.verify import squash
 
 from .conftest import HEADER, make_project, pdf_text
 

@@ -8,7 +8,7 @@ import pytest
 
 from bulletin_press.build import build
 from bulletin_press.diagnostics import BuildError
-from bulletin_press.verify import comparable
+from bulletin_press.pdf.verify import comparable
 
 from .conftest import HEADER, make_project, pdf_text
 
@@ -103,7 +103,7 @@ def test_the_text_layer_is_read_on_two_cores_page_for_page(tmp_path: Path, monke
 
     import pypdfium2
 
-    from bulletin_press import verify
+    from bulletin_press.pdf import verify
 
     pdf = _pages_pdf(tmp_path, 10)
     texts = verify._page_texts(pdf, 10)

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 from bulletin_press.content.load import load_issue
 from bulletin_press.schema import schema_json
 
@@ -166,7 +166,7 @@ def test_render_all_in_parallel_skips_unchanged_issues(copy: Path, capsys) -> No
 
 def test_a_save_made_while_rendering_leaves_the_issue_out_of_date(copy: Path, capsys, monkeypatch) -> None:
     """The stamp holds the inputs the render read, not those on disk when it ended."""
-    from bulletin_press import render
+    from bulletin_press.engine import render
 
     issue = copy / "issues" / "2020-09" / "issue.yaml"
     write_pdf = render.write_pdf

@@ -1,5 +1,5 @@
 """Run the command line as `python -m bulletin_press`."""
 
-from .cli import run
+from .commands.cli import run
 
 run()

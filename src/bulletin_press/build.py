@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, holes, pagemaker, pagesig, photos, preflight, reading_order, relayout, render, subsets, verify
+from . import __version__, assets, preflight
+from .layout import no_holes as holes, passes as relayout
+from .engine import pages as pagemaker, render, font_subsets as subsets
+from .pdf import page_signatures as pagesig, reading_order, verify
+from .images import resample as photos
 from .cjk import numerals
 from .cjk.filters import Typography
 from .content.load import load_issue
 from .content.model import Issue
-from .fill import PageFill, page_fill
+from .layout.page_fill import PageFill, page_fill
 from .diagnostics import BuildError, Pos, Report, StrictError, relpath
 from .fonts import resolve_fonts
-from .profiles import Profile, make_profile
+from .pdf.profiles import Profile, make_profile
 from .project import Project, inputs_digest
 from .templates import Layout, environment, find_layout
 

@@ -10,7 +10,8 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from . import holes, relayout, shapes, tables
+from .layout import no_holes as holes, passes as relayout, tables
+from .images import frames as shapes
 from .cjk import numerals
 from .diagnostics import BuildError, Finding, Pos, relpath
 from .cjk.filters import Typography, filter_text

@@ -8,7 +8,7 @@ import pdfplumber
 import pytest
 import weasyprint
 
-from bulletin_press.cjk import justify
+from bulletin_press.engine import han_justify as justify
 from ..conftest import refuses_other_weasyprint
 
 PARAGRAPH = (

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bulletin_press.build import Options, build
-from bulletin_press.cjk import justify
-from bulletin_press.verify import comparable
+from bulletin_press.engine import han_justify as justify
+from bulletin_press.pdf.verify import comparable
 
 from ..conftest import HEADER, ROOT, make_project, pdf_text
 

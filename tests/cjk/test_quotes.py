@@ -9,7 +9,7 @@ import pytest
 from bulletin_press.build import Options, build
 from bulletin_press.cjk.filters import Typography, latin_quotes
 from bulletin_press.typeset import inline_html, plain_text
-from bulletin_press.verify import comparable
+from bulletin_press.pdf.verify import comparable
 
 from ..conftest import HEADER, PdfPage, make_project, pdf_text, read_pdf
 

@@ -74,8 +74,8 @@ def test_long_strings_break_and_a_chinese_address_links_whole(tmp_path) -> None:
     import pypdf
 
     from bulletin_press.build import Options, build
-    from bulletin_press.cjk import justify
-    from bulletin_press.verify import comparable
+    from bulletin_press.engine import han_justify as justify
+    from bulletin_press.pdf.verify import comparable
 
     from ..conftest import ROOT, make_project, pdf_text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 
 from ..conftest import ARTICLE, HEADER, make_project, pdf_text
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 
-from bulletin_press.verify import comparable
+from bulletin_press.pdf.verify import comparable
 
 MM = 72 / 25.4
 MAX_EMPTY = 0.10  # house-style.md, "No holes": no column ends more than 10 % empty

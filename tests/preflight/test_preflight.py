@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bulletin_press.build import Options, build
-from bulletin_press.cli import main
+from bulletin_press.commands.cli import main
 from bulletin_press.diagnostics import BuildError
 
 from ..conftest import ARTICLE, HEADER, ROOT, make_project

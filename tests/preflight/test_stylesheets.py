@@ -78,7 +78,8 @@ DROPCAP = {"dropcap": {"layout.yaml": LAYOUT_YAML.format(name="dropcap", sheet="
 def test_the_engine_stops_on_what_the_preflight_refuses_and_says_which_layout(tmp_path: Path, monkeypatch, capsys) -> None:
     """Without the refusal, WeasyPrint 70 itself fails (the measured reason for it); the CLI then names
     the layout and its stylesheets, exits 70, and BULLETIN_PRESS_DEBUG still shows the traceback."""
-    from bulletin_press import cli, preflight
+    from bulletin_press.commands import cli
+    from bulletin_press import preflight
 
     make_project(tmp_path, TWICE, layouts=DROPCAP)
     monkeypatch.chdir(tmp_path)

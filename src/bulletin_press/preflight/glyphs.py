@@ -41,7 +41,7 @@ def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path |
             first.setdefault((ch, lang), owner)
     brought, findings = layout_fonts.read_faces(layout, cache) if layout else ([], [])
     if brought:
-        from .. import split_faces  # WeasyPrint's PDF fonts, one per file of a set
+        from ..engine import split_faces  # WeasyPrint's PDF fonts, one per file of a set
 
         split_faces.install()
         chars: dict[str, object] = {}

@@ -45,7 +45,7 @@ def check_resolution(issue: Issue, document: weasyprint.Document, assets: dict[s
 
 def _check_css_images(document: weasyprint.Document, min_dpi: int) -> list[Finding]:
     """The layout's background images (covers, bands) at the size they are drawn, named by their file."""
-    from ..photos import css_images
+    from ..images.resample import css_images
 
     worst: dict[str, tuple[float, int, float, float]] = {}
     for number, box, attribute, index, source in css_images(document):

@@ -15,7 +15,7 @@ from PIL import Image as PILImage, ImageOps
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 
-from .filecache import remember
+from ..filecache import remember
 from .received import has_alpha
 
 CSS_PX_PER_INCH = 96

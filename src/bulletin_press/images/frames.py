@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .assets import Asset
-from .content.blocks import Photo
+from ..assets import Asset
+from ..content.blocks import Photo
 
 # The most of a photo's area the layout may crop without `crop:` in the YAML (house style).
 MAX_CROP = 0.25

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import pypdfium2
 import watchfiles
 
-from . import quicklook
-from .build import Options, build
-from .diagnostics import BuildError
-from .pagemaker import Abandoned
-from .project import Project
+from . import first_look as quicklook
+from ..build import Options, build
+from ..diagnostics import BuildError
+from ..engine.pages import Abandoned
+from ..project import Project
 
 PAGE_DPI = 110  # page images: sharp enough to read body text on a laptop screen
 

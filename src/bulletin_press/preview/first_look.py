@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import holes, pagemaker, pagesig, photos, reading_order, subsets
-from .build import Options, Result, prepare
-from .project import Project
+from ..layout import no_holes as holes
+from ..engine import pages as pagemaker, font_subsets as subsets
+from ..pdf import page_signatures as pagesig, reading_order
+from ..images import resample as photos
+from ..build import Options, Result, prepare
+from ..project import Project
 
 if TYPE_CHECKING:
     from weasyprint.formatting_structure import boxes as wboxes

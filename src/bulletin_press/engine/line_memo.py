@@ -20,7 +20,7 @@ from typing import Any
 
 from weasyprint.layout import inline as wp_inline
 
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)
 
@@ -63,7 +63,7 @@ def install() -> None:
     """Hook the line breaking of WeasyPrint's inline layout (once per process)."""
     if _installed:
         return
-    require("bulletin_press.linememo", SUPPORTED, "layout/inline.py (split_text_box → split_first_line)")
+    require("bulletin_press.engine.line_memo", SUPPORTED, "layout/inline.py (split_text_box → split_first_line)")
     _installed["split_first_line"] = wp_inline.split_first_line
     wp_inline.split_first_line = _split_first_line
 

@@ -10,9 +10,10 @@ import signal
 import sys
 import threading
 
-from . import __version__, startup
-from .diagnostics import BuildError, Finding, StrictError, relpath
-from .project import find_project
+from .. import __version__
+from ..engine import startup
+from ..diagnostics import BuildError, Finding, StrictError, relpath
+from ..project import find_project
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 70
 _OWN_PROCESS = False  # run() set it: the process is this command's alone (not a test calling main())
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bulletin-press render: name an issue, or --all", file=sys.stderr)
         return EXIT_ERRORS
     _load_engine()
-    from .build import Options, build  # after parsing: --help and --version stay instant
+    from ..build import Options, build  # after parsing: --help and --version stay instant
 
     try:
         project = find_project()
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {stage:<9} {seconds * 1000:7.0f} ms", file=sys.stderr)
     if result.html:
         print(f"HTML: {result.html}", file=sys.stderr)
-    from .batch import write_stamp
+    from .render_all import write_stamp
     if not result.trial:  # a layout tried on the issue leaves its own PDF's state as it was
         write_stamp(project, args.issue, result)  # `send` and `render --all` then know it is current
     print(result.summary())
@@ -162,7 +163,7 @@ def _print_findings(error: BuildError) -> None:
 def check(args: argparse.Namespace) -> int:
     """Everything render checks, reported and not written; exit 2 on errors, 1 on warnings if strict."""
     _load_engine()
-    from .build import Options, build
+    from ..build import Options, build
 
     findings: list[Finding]
     pages = size = 0
@@ -190,7 +191,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    from .scaffold import new_issue
+    from .new_issue import new_issue
     path = new_issue(find_project(), args.issue, args.previous)
     print(f"{relpath(path)}: new issue; fill in its sections, then `bulletin-press render {args.issue}`")
     return EXIT_OK
@@ -213,14 +214,14 @@ def list_layouts(args: argparse.Namespace) -> int:
 
 
 def schema(args: argparse.Namespace) -> int:
-    from .schema import schema_json
+    from ..schema import schema_json
     sys.stdout.write(schema_json())
     return EXIT_OK
 
 
 def preview(args: argparse.Namespace) -> int:
     _load_engine(once=False)
-    from .preview import serve
+    from ..preview.server import serve
     return serve(find_project(), args.issue, args.port, args.layout)
 
 
@@ -229,7 +230,7 @@ def send(args: argparse.Namespace) -> int:
     configuration is at fault (nothing more could be sent), 130 when stopped by Ctrl-C or SIGTERM."""
     from pathlib import Path
 
-    from .mail.send import SendOptions, report, send_issue, status
+    from ..mail.send import SendOptions, report, send_issue, status
     project = find_project()
     if args.status:
         return status(project, args.issue, sys.stdout)
@@ -250,7 +251,7 @@ def send(args: argparse.Namespace) -> int:
 
 def render_all_command(args: argparse.Namespace) -> int:
     _load_engine()
-    from .batch import render_all
+    from .render_all import render_all
     rendered, skipped, failed = render_all(find_project(), args.profile or "screen", force=args.force)
     print(f"{len(rendered)} rendered, {len(skipped)} unchanged, {len(failed)} failed")
     return EXIT_ERRORS if failed else EXIT_OK

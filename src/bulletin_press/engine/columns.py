@@ -7,7 +7,7 @@ from typing import Any
 from weasyprint.layout import block as wp_block
 from weasyprint.layout import column as wp_column
 
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)
 AVOID = ("avoid", "avoid-page", "avoid-column")
@@ -157,7 +157,7 @@ def install() -> None:
     """Hook the multi-column layout (once per process)."""
     if _installed:
         return
-    require("bulletin_press.columns", SUPPORTED, "layout/column.py (columns_layout) and layout/block.py (block_box_layout)")
+    require("bulletin_press.engine.columns", SUPPORTED, "layout/column.py (columns_layout) and layout/block.py (block_box_layout)")
     _installed["columns_layout"] = wp_block.columns_layout
     _installed["block_box_layout"] = wp_block.block_box_layout
     wp_block.columns_layout = _columns_layout

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .fill import in_flow
+from ..layout.page_fill import in_flow
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from . import across, columns, kept_float, relayout
-from .fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
+from . import across, kept_float, passes as relayout
+from ..engine import columns
+from .page_fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
@@ -233,7 +234,7 @@ class Fixer:
         if index:
             self.pending.append(index - 1)
         if not ended and self._another_pass(index, pages[index]) and relayout.cut_short():
-            from . import pagemaker
+            from ..engine import pages as pagemaker
 
             return pagemaker.STOP  # a table set at a measure it does not have: this layout is thrown away
         again = self._give_way(index, pages, ended)
@@ -471,7 +472,7 @@ class Fixer:
         """A photo's settings in the box tree: its article's body set in the order they ask, the
         photo's anchor replaced by a copy at its scale (the width, and base.css's caps through
         --photo-scale: its shape kept), or back to its own."""
-        from . import pagemaker
+        from ..engine import pages as pagemaker
 
         element = next(e for e in self.bodies if e.get("data-block") == block)
         body = self.bodies[element]
@@ -621,7 +622,7 @@ def _opening_kept(area: "wboxes.Box", kept: dict[Any, Any], seen: set) -> Any:
 
 def _areas(page: "wboxes.PageBox") -> list["wboxes.Box"]:
     """A page's column boxes in reading order (the page itself when it has none)."""
-    from .fill import _marks
+    from .page_fill import _marks
 
     found: list[Any] = []
     _marks(page, body_area(page)[1], found)
@@ -659,7 +660,7 @@ def _give_way_of(fixer: "Fixer", index: int, pages: list[Any], ended: bool) -> i
         element = _opening_kept(following, fixer.kept, seen)
         if element is None or element in fixer.relaxed:
             continue
-        from . import pagemaker
+        from ..engine import pages as pagemaker
 
         box = fixer.kept[element]
         parent = fixer.parent.get(id(box))
@@ -730,7 +731,7 @@ def _tighten_spill(fixer: "Fixer", index: int, pages: list[Any]) -> int | None:
     with a tighter line height, a step at a time, and the two pages made again."""
     from weasyprint.formatting_structure import boxes
 
-    from . import pagemaker
+    from ..engine import pages as pagemaker
 
     if index == 0:
         return None

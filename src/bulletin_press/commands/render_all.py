@@ -9,11 +9,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
-from .build import Options, Result, build
-from .content.load import load_issue
-from .diagnostics import BuildError, Pos
-from .project import Project, inputs_digest
-from .templates import find_layout
+from ..build import Options, Result, build
+from ..content.load import load_issue
+from ..diagnostics import BuildError, Pos
+from ..project import Project, inputs_digest
+from ..templates import find_layout
 
 
 def fingerprint(project: Project, issue_id: str, profile: str = "screen") -> str:

@@ -65,7 +65,7 @@ def loosened(box: "wboxes.Box", laid: "wboxes.Box") -> "wboxes.Box":
     """A copy of `box` that may break (break-inside: auto) between its parts: its head (as `laid`,
     its layout, shows it) kept whole and with what follows; after it, each paragraph kept whole too
     when a float may draw text (draws_text), else split as any (orphans, widows)."""
-    from .pagemaker import restyled
+    from ..engine.pages import restyled
 
     loose = restyled(box, "break-inside: auto")
     count = head(laid)
@@ -102,6 +102,6 @@ def giving_way(box: "wboxes.Box", following: "wboxes.Box", room: float, margin_a
 
 def laid_in(area: "wboxes.Box", element: Any) -> "wboxes.Box | None":
     """The laid-out box of `element` in an area (a page, a column)."""
-    from .fill import in_flow
+    from .page_fill import in_flow
 
     return next((b for b in in_flow(area) if b.element is element and b.children), None)

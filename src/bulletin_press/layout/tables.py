@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from . import relayout
-from .cjk.filters import Typography
-from .content import addresses
-from .content.blocks import Table
-from .typeset import DEFAULT, plain_text
+from . import passes as relayout
+from ..cjk.filters import Typography
+from ..content import addresses
+from ..content.blocks import Table
+from ..typeset import DEFAULT, plain_text
 
 if TYPE_CHECKING:
     import weasyprint

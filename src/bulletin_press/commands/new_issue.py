@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from .content.encoding import decode
-from .content.load import load_issue
-from .content.model import Image, Issue
-from .diagnostics import BuildError, Finding, Pos, relpath
-from .project import Project
+from ..content.encoding import decode
+from ..content.load import load_issue
+from ..content.model import Image, Issue
+from ..diagnostics import BuildError, Finding, Pos, relpath
+from ..project import Project
 
 RECURRING = {"about"}  # block types that stand in every issue unchanged (colophon, partners)
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/issue.schema.json"

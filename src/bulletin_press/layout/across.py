@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .fill import MAX_EMPTY, in_flow, is_heading, page_columns
+from .page_fill import MAX_EMPTY, in_flow, is_heading, page_columns
 
 if TYPE_CHECKING:
     from weasyprint.formatting_structure import boxes as wboxes

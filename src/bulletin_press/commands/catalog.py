@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from .cjk import numerals
-from .content.load import load_issue
-from .diagnostics import BuildError
-from .project import Project
+from ..cjk import numerals
+from ..content.load import load_issue
+from ..diagnostics import BuildError
+from ..project import Project
 
 CSS_PROPERTY = re.compile(r"(--[a-z0-9-]+)\s*:")
 
@@ -27,7 +27,7 @@ class IssueEntry:
 
 
 def issues(project: Project) -> list[IssueEntry]:
-    from .batch import inputs_changed  # a cycle otherwise: batch renders through build
+    from .render_all import inputs_changed  # a cycle otherwise: batch renders through build
 
     entries = []
     for folder in sorted(p.parent for p in project.issues.glob("*/issue.yaml")):

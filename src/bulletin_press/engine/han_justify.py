@@ -28,7 +28,7 @@ from weasyprint.layout import inline as wp_inline
 from weasyprint.text import line_break as wp_line_break
 from weasyprint.text.ffi import pango
 
-from ..wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 
@@ -198,7 +198,7 @@ def install() -> None:
     """Hook the justification into WeasyPrint (once per process)."""
     if _installed:
         return
-    require("bulletin_press.cjk.justify", SUPPORTED, "layout/inline.py and text/line_break.py")
+    require("bulletin_press.engine.han_justify", SUPPORTED, "layout/inline.py and text/line_break.py")
     _installed["count"] = wp_inline.count_expandable_spaces
     _installed["justify_line"] = wp_inline.justify_line
     _installed["set_text"] = wp_line_break.Layout.set_text

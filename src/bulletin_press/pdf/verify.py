@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from .cjk.filters import Typography
-from .typeset import plain_text
-from .content.model import Issue, Value
-from .diagnostics import Finding, Pos, Report
+from ..cjk.filters import Typography
+from ..typeset import plain_text
+from ..content.model import Issue, Value
+from ..diagnostics import Finding, Pos, Report
 
 # What the engine may add between characters without changing the text (spacing, joiners).
 IGNORABLE = re.compile(r"[\s\u2005\u200b\u2060]+")

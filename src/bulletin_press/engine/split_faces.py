@@ -20,7 +20,7 @@ from weasyprint.pdf import stream as wp_stream
 from weasyprint.text import fonts as wp_text_fonts
 from weasyprint.text.ffi import ffi, harfbuzz, pango
 
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)
 
@@ -73,7 +73,7 @@ def install() -> None:
     """Hook WeasyPrint's font keys and @font-face loading (once per process)."""
     if _installed:
         return
-    require("bulletin_press.split_faces", SUPPORTED,
+    require("bulletin_press.engine.split_faces", SUPPORTED,
             "pdf/stream.py (Stream.add_font keyed by get_pango_font_key), pdf/fonts.py (Font.hash, Font.name), "
             "text/fonts.py (FontConfiguration.add_font_face)")
     _installed["add_font"] = wp_stream.Stream.add_font

@@ -26,7 +26,7 @@ from weasyprint.css.validation import preprocess_declarations
 from weasyprint.layout import page as wp_page
 
 from . import columns
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 STYLE_ATTRIBUTE = (3, math.inf, (1, 0, 0))  # the cascade weight of a style="" declaration in WeasyPrint 70
@@ -145,7 +145,7 @@ def install() -> None:
     """Hook the page loop into WeasyPrint (once per process)."""
     if _installed:
         return
-    require("bulletin_press.pagemaker", SUPPORTED,
+    require("bulletin_press.engine.pages", SUPPORTED,
             "layout/__init__.py (layout_document) and layout/page.py (make_all_pages, remake_page)")
     _installed["make_all_pages"] = wp_layout.make_all_pages
     wp_layout.make_all_pages = _make_all_pages

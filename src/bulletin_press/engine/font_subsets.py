@@ -29,7 +29,7 @@ from typing import Any
 import weasyprint.pdf as wp_pdf
 from weasyprint.pdf import fonts as wp_fonts
 
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)
 
@@ -110,7 +110,7 @@ def install() -> None:
     """Hook WeasyPrint's font subsetting (once per process)."""
     if _installed:
         return
-    require("bulletin_press.subsets", SUPPORTED,
+    require("bulletin_press.engine.font_subsets", SUPPORTED,
             "pdf/fonts.py (build_fonts_dictionary: faces by hash, Font.clean → Font.subset, RETAIN_GIDS)")
     _installed["subset"] = wp_fonts.Font.subset
     _installed["build_fonts_dictionary"] = wp_pdf.build_fonts_dictionary

@@ -18,9 +18,9 @@ import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from . import colour_glyphs, linememo, pagemaker, subsets
-from .cjk import justify as cjk_justify
-from .diagnostics import Pos, Report, relpath
+from . import colour_glyphs, line_memo as linememo, pages as pagemaker, font_subsets as subsets
+from . import han_justify as cjk_justify
+from ..diagnostics import Pos, Report, relpath
 
 _FONT_CONFIG: FontConfiguration | None = None
 

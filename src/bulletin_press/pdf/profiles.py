@@ -10,7 +10,7 @@ from pathlib import Path
 import pydyf
 import weasyprint
 
-from .diagnostics import BuildError, Finding, Pos
+from ..diagnostics import BuildError, Finding, Pos
 
 # An ICC profile's colour space (header bytes 16–20) → the components of a colour in it.
 ICC_COMPONENTS = {b"CMYK": 4, b"RGB ": 3, b"GRAY": 1}

@@ -18,7 +18,7 @@ import io
 from weasyprint.pdf import fonts as wp_fonts
 from weasyprint.pdf import stream as wp_stream
 
-from .wp_version import require
+from .hooks import require
 
 SUPPORTED = ("70.",)
 INVISIBLE = 3  # PDF text rendering mode: neither fill nor stroke
@@ -120,7 +120,7 @@ def install() -> None:
     """Hook the colour-glyph text layer into WeasyPrint (once per process)."""
     if _installed:
         return
-    require("bulletin_press.colour_glyphs", SUPPORTED, "pdf/fonts.py (Font.clean) and draw/text.py")
+    require("bulletin_press.engine.colour_glyphs", SUPPORTED, "pdf/fonts.py (Font.clean) and draw/text.py")
     for name, (cls, hook) in _HOOKS.items():
         _installed[name] = getattr(cls, name)
         setattr(cls, name, hook)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .fill import MAX_EMPTY, body_area, in_flow, is_heading, page_columns, starts_own_page
+from .page_fill import MAX_EMPTY, body_area, in_flow, is_heading, page_columns, starts_own_page
 
 if TYPE_CHECKING:
     from weasyprint.formatting_structure import boxes as wboxes
@@ -110,7 +110,7 @@ def feather(area: "wboxes.Box", empty: float, height: float) -> bool:
 def feather_pages(pages: list["wboxes.PageBox"]) -> int:
     """Every column (or page) over MAX_EMPTY empty at its foot that the rule does not exempt, feathered
     when its gaps allow. Returns how many were."""
-    from .fill import _marks
+    from .page_fill import _marks
 
     seen: set = set()
     forced: list[bool] = []

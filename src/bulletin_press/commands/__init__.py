@@ -1,0 +1,1 @@
+"""The command line and the commands that are more than one call into the library."""

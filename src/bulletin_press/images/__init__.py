@@ -1,0 +1,1 @@
+"""Images: as members send them, framed by their shape, resampled to the size they are placed."""

@@ -1,0 +1,1 @@
+"""Finishing and checking the PDF: output profiles, reading order, page signatures, the text check."""
