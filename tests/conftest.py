@@ -86,7 +86,7 @@ def missing_and_out_of_order(issue: Issue, pages: list[PdfPage]) -> tuple[list[s
     """Texts of the YAML (as typeset) not found in the PDF, and those found out of order.
 
     A photo's caption and credit are looked for anywhere: a layout pass may set a photo up to three
-    blocks from its place to fill a page (holes.py); the tagged PDF reads it in place (test_holes.py).
+    blocks from its place to fill a page (holes.py); the tagged PDF reads it in place (tests/layout/test_no_holes.py).
     """
     body = comparable("".join(p.body() for p in pages))
     margins = comparable("".join(p.text(0, p.margins[0] - 1) + p.text(p.height - p.margins[1]) for p in pages))

@@ -9,7 +9,7 @@ import pytest
 from bulletin_press.layout import passes as relayout
 from bulletin_press.build import Options, build
 
-from .conftest import HEADER, ARTICLE, make_project, read_pdf
+from ..conftest import HEADER, ARTICLE, make_project, read_pdf
 
 
 def test_settle_lays_out_again_until_no_adjuster_adds_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:

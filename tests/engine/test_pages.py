@@ -8,7 +8,7 @@ import pytest
 import weasyprint
 
 from bulletin_press.engine import pages as pagemaker
-from .conftest import refuses_other_weasyprint
+from ..conftest import refuses_other_weasyprint
 
 PAGES = """<style>@page { size: 100mm 100mm; margin: 10mm } body { margin: 0 } p { break-after: page; margin: 0 }
 .c { height: calc(var(--x) * 10px); background: black }</style>

@@ -18,8 +18,8 @@ from bulletin_press.project import Project
 from bulletin_press.typeset import plain_text
 from bulletin_press.pdf.verify import squash
 
-from . import conftest
-from .conftest import HEADER, ROOT, make_project
+from .. import conftest
+from ..conftest import HEADER, ROOT, make_project
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_standins  # noqa: E402

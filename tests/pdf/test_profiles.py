@@ -15,7 +15,7 @@ from PIL import Image
 from bulletin_press.build import Options, Result, build
 from bulletin_press.project import Project
 
-from .conftest import HEADER, ROOT, Rendered, make_project
+from ..conftest import HEADER, ROOT, Rendered, make_project
 
 A4 = (595.28, 841.89)
 BLEED = 3 * 72 / 25.4

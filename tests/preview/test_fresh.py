@@ -18,7 +18,7 @@ from bulletin_press.build import Options, build
 from bulletin_press.preview.server import PAGE_DPI, Previewer
 from bulletin_press.project import Project
 
-from .conftest import HEADER, make_project
+from ..conftest import HEADER, make_project
 
 # Two articles and a photo: long enough for two pages, so an edit moves text across a page end.
 BODY = """

@@ -9,7 +9,7 @@ import pytest
 
 from bulletin_press.layout import across
 
-from .designer import matrix, measure
+from ..designer import matrix, measure
 
 
 def _render(project, monkeypatch: pytest.MonkeyPatch, on: bool, variant: str) -> tuple[Path, measure.Findings]:

@@ -22,7 +22,7 @@ from bulletin_press.project import Project
 from bulletin_press.typeset import plain_text
 from bulletin_press.pdf.verify import comparable
 
-from .conftest import BRIEF_MARGINS, HEADER, MM, ROOT, make_project, read_pdf
+from ..conftest import BRIEF_MARGINS, HEADER, MM, ROOT, make_project, read_pdf
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_standins  # noqa: E402

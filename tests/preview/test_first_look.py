@@ -12,8 +12,8 @@ from bulletin_press.preview import first_look as quicklook
 from bulletin_press.build import Options, build
 from bulletin_press.project import Project
 
-from .conftest import HEADER, make_project
-from .test_preview_fresh import BODY as FRESH_BODY, PARA, page_texts as texts
+from ..conftest import HEADER, make_project
+from .test_fresh import BODY as FRESH_BODY, PARA, page_texts as texts
 
 # The preview test's issue, its second article three long paragraphs and a last line longer: three pages.
 BODY = FRESH_BODY.rstrip("\n") + """

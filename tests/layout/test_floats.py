@@ -14,7 +14,7 @@ from bulletin_press.content.load import load_issue
 from bulletin_press.diagnostics import BuildError
 from bulletin_press.pdf.verify import comparable
 
-from .conftest import HEADER, PdfPage, make_project, missing_and_out_of_order, read_pdf
+from ..conftest import HEADER, PdfPage, make_project, missing_and_out_of_order, read_pdf
 
 # A paragraph long enough to run from page 1 onto page 2: the sidebar after it floats on page 2,
 # where WeasyPrint draws it before the paragraph's last lines (the old false refusal).

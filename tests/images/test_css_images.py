@@ -12,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from bulletin_press.build import Options, build
 
-from .conftest import ARTICLE, HEADER, make_project
+from ..conftest import ARTICLE, HEADER, make_project
 
 MM = 96 / 25.4  # CSS px per mm
 # The masthead set to the trim edge on three sides (negative margins), a camera photo covering it.

@@ -16,7 +16,7 @@ from PIL import Image
 from bulletin_press.images import received
 from bulletin_press.build import Options, Result, build
 
-from .conftest import HEADER, make_project, pdf_text
+from ..conftest import HEADER, make_project, pdf_text
 
 SCALE = 2  # rendered pixels per PDF point
 RED, BLUE, HALF_BLUE = (200, 20, 20), (0, 0, 255), (127, 127, 255)  # half blue: 50 % blue over white paper

@@ -10,7 +10,7 @@ import weasyprint
 from bulletin_press.engine import colour_glyphs
 from bulletin_press.build import build
 
-from .conftest import HEADER, make_project, pdf_text, read_pdf
+from ..conftest import HEADER, make_project, pdf_text, read_pdf
 
 ISSUE = HEADER + """
 sections:

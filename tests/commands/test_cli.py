@@ -11,7 +11,7 @@ import pytest
 
 from bulletin_press.commands.cli import main
 
-from .conftest import HEADER, make_project
+from ..conftest import HEADER, make_project
 
 BODY = """
 sections:
@@ -181,7 +181,7 @@ def test_layout_option_tries_a_layout_and_leaves_the_issue_alone(in_project, cap
     assert not (project.build / "x" / "测试简报-2024年第一期-screen.pdf").exists()
     assert not list((project.build / "x").glob(".inputs-*"))
     # member-brief's page is A4 with its own margins: the brief's stylesheet was the one applied.
-    from .conftest import pdf_text
+    from ..conftest import pdf_text
     assert "一段文字" in pdf_text(tried)
     assert main(["check", "x", "--layout", "member-brief"]) == 0
 

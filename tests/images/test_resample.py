@@ -18,7 +18,7 @@ from bulletin_press.diagnostics import BuildError
 from bulletin_press.project import Project
 from bulletin_press.layout.passes import block_id
 
-from .conftest import HEADER, MM, ROOT, make_project
+from ..conftest import HEADER, MM, ROOT, make_project
 
 LEFT, RIGHT = 18 * MM, 192 * MM  # the cega-bulletin's column, in PDF points
 TALL_CAP = 110 * MM  # cega-bulletin's --photo-tall-height

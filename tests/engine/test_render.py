@@ -15,7 +15,7 @@ import weasyprint
 from bulletin_press.commands.cli import main
 from bulletin_press.engine.render import deflate_in_parallel, write_pdf, write_text
 
-from .conftest import ARTICLE, HEADER, make_project
+from ..conftest import ARTICLE, HEADER, make_project
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from bulletin_press.build import Options, build, prepare
 from bulletin_press.layout.page_fill import MAX_EMPTY, ColumnFill, column_fill, page_fill
 from bulletin_press.project import Project
 
-from .conftest import HEADER, make_project
+from ..conftest import HEADER, make_project
 
 PX = 0.75  # CSS px → PDF pt
 TEXT = "环境资助者网络的成员伙伴在社区里开展了一系列活动，讲述应对气候变化的故事。"

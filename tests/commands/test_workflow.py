@@ -15,7 +15,7 @@ from bulletin_press.commands.cli import main
 from bulletin_press.content.load import load_issue
 from bulletin_press.schema import schema_json
 
-from .conftest import ROOT, read_pdf
+from ..conftest import ROOT, read_pdf
 
 
 @pytest.fixture

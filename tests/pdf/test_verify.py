@@ -10,7 +10,7 @@ from bulletin_press.build import build
 from bulletin_press.diagnostics import BuildError
 from bulletin_press.pdf.verify import comparable
 
-from .conftest import HEADER, make_project, pdf_text
+from ..conftest import HEADER, make_project, pdf_text
 
 # Words that break at hyphens: hyphenation (lang: en), typed hyphens (PDFium shows '-' at a line
 # end as U+FFFE), soft hyphens (drawn only where the line breaks), and addresses with hyphens.

@@ -14,7 +14,7 @@ from pypdf.generic import ArrayObject, DictionaryObject
 from bulletin_press.build import Options, Result, build
 from bulletin_press.diagnostics import BuildError
 
-from .conftest import HEADER, make_project
+from ..conftest import HEADER, make_project
 
 ICC = Path("/usr/share/scribus/profiles/ISOcoated_v2_300_bas.icc")  # layouts/base/layout.yaml, scribus-data
 A4 = [0, 0, 595.28, 841.89]
