@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from bulletin_press import build as build_module  # noqa: E402
-from bulletin_press.layout import no_holes as holes
+from bulletin_press.layout import no_holes as holes  # noqa: E402
 from bulletin_press.build import Options, Result, build  # noqa: E402
 from bulletin_press.layout.page_fill import MAX_EMPTY, ColumnFill, PageFill, column_fill, page_fill  # noqa: E402
 

@@ -72,7 +72,7 @@ def _resolve(fonts_yaml: Path, _mtime: int) -> Fonts:
         fallbacks = tuple(role for role, r in spec.items() if r.get("fallback"))
     except (yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
         raise BuildError([Finding(Pos(shown), f"cannot read fonts ({e}); expected roles: "
-                                              "{name: {family, package, weights, lang?, fallback?}}")])
+                                              "{name: {family, package, weights, lang?, fallback?}}")]) from None
     if not shutil.which("fc-list"):
         raise BuildError([Finding(Pos(shown), "fontconfig's fc-list is missing; install the Debian package fontconfig")])
     problems: list[Finding] = []
@@ -115,3 +115,26 @@ def _has_family(file: str, index: int, family: str) -> bool:
         return False
     names = {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}
     return family in names
+
+
+@lru_cache(maxsize=16)
+def codepoints(file: str, index: int) -> frozenset[int]:
+    """The characters a font file (face `index` of a collection) has."""
+    from fontTools.ttLib import TTFont  # only when the cached map is missing
+
+    return frozenset(TTFont(file, fontNumber=index, lazy=True).getBestCmap())
+
+
+@lru_cache(maxsize=256)
+def fallback_family(ch: str) -> str | None:
+    """The family fontconfig would pick for this character, if any font really has it."""
+    out = subprocess.run(["fc-match", "-s", "--format", "%{family[0]}\t%{file}\t%{index}\n", f":charset={ord(ch):x}"],
+                         capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines()[:5]:
+        family, file, index = (line.split("\t") + ["", "", "0"])[:3]
+        try:
+            if ord(ch) in codepoints(file, int(index or 0)):
+                return family
+        except Exception:  # noqa: BLE001 - a font fontTools cannot read is no fallback
+            continue
+    return None

@@ -50,7 +50,7 @@ def find_layout(layouts: Path, name: str, pos: Pos) -> Layout:
         try:
             spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as e:
-            raise BuildError([Finding(Pos(relpath(spec_file)), f"cannot read layout: {e}")])
+            raise BuildError([Finding(Pos(relpath(spec_file)), f"cannot read layout: {e}")]) from None
         chain.append(folder)
         sheets.append([folder / s for s in spec.get("stylesheets", [])])
         typography.append(spec.get("typography") or {})

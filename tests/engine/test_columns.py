@@ -162,7 +162,7 @@ def test_an_article_opening_with_a_tall_photo_leaves_no_title_and_no_hole(tmp_pa
     (project.issues / "x" / "photos").mkdir()
     Image.new("RGB", (1200, 1600), (90, 140, 90)).save(project.issues / "x" / "photos" / "tall.jpg")
     result = build(project, "x", Options())
-    for number, k, empty, line in pdf_columns(result.pdf, 1):
+    for number, _k, empty, line in pdf_columns(result.pdf, 1):
         assert "乙文标题" not in line and "2023年11月1日" not in line, (number, line)
         assert number == result.pages or empty <= MAX_EMPTY, (number, empty)
 

@@ -110,7 +110,7 @@ def _article_bodies(issue: Issue) -> list[tuple]:
 def _yaml_sequence(issue: Issue) -> list[str]:
     """Every text, and every photo as a marker with its alt text, in the YAML's order."""
     out = []
-    for value, owner in issue.walk():
+    for value, _owner in issue.walk():
         if isinstance(value, Photo) and value.alt:
             out.append(comparable(f"[{value.alt}]"))
         elif isinstance(value, Text) and (text := comparable(plain_text(value))):

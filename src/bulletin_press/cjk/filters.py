@@ -131,9 +131,13 @@ def pasted_cells(text: str) -> list[str]:
     for i, ch in enumerate(text):
         if ch in SEPARATORS:
             before, after = _neighbour(text, i, -1), _neighbour(text, i, 1)
-            chinese = lambda c: not c or c.isspace() or c in SEPARATORS or CJK_CONTEXT.match(c)
-            cells[i] = "" if chinese(before) and chinese(after) else " "
+            cells[i] = "" if _chinese_side(before) and _chinese_side(after) else " "
     return cells
+
+
+def _chinese_side(c: str) -> bool:
+    """A separator's neighbour that asks for no space: none, a space, a separator, Chinese text."""
+    return not c or c.isspace() or c in SEPARATORS or bool(CJK_CONTEXT.match(c))
 
 
 def long_strings(text: str, addresses_found: list[tuple[int, int]]) -> list[tuple[int, int]]:

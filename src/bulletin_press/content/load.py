@@ -76,9 +76,9 @@ def _compose(text: str, shown: str) -> tuple[slips.Composed, list[Finding]]:
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
         col = e.position - text.rfind("\n", 0, e.position)
-        raise BuildError([Finding(Pos(shown, line, col), f"control character U+{e.character:04X} is not allowed; expected printable text")])
+        raise BuildError([Finding(Pos(shown, line, col), f"control character U+{e.character:04X} is not allowed; expected printable text")]) from None
     except yaml.YAMLError as e:
-        raise BuildError([Finding(Pos(shown), f"{e}; expected well-formed YAML")])
+        raise BuildError([Finding(Pos(shown), f"{e}; expected well-formed YAML")]) from None
     findings = [Finding(Pos(shown, s.line + 1, s.col + 1), s.message) for s in composed.slips]
     if composed.error is not None:
         e = composed.error

@@ -14,7 +14,6 @@ from ..engine import columns
 from .page_fill import HEADINGS, MAX_EMPTY, body_area, content_bottom, in_flow, is_heading, lowest, page_columns, starts_own_page
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
-    import weasyprint
     from weasyprint.formatting_structure import boxes as wboxes
 
 ACTIVE = True  # the pass runs (benchmarks/page_fill.py measures the pages without it)

@@ -80,8 +80,8 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
             contents = page.get("Contents")
             for stream in (resolve(c) for c in (contents if isinstance(contents, list) else [contents])):
                 data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)  # noqa: SLF001
-                h.update(NAME.sub(lambda m: b"/" + digest(names[m.group(1)]).hex().encode()
-                                  if m.group(1) in names else m.group(0), data))
+                h.update(NAME.sub(lambda m: b"/" + digest(names[m.group(1)]).hex().encode()  # noqa: B023 (called at once)
+                                  if m.group(1) in names else m.group(0), data))  # noqa: B023
             into.append(h.hexdigest()[:24])
 
     return finish

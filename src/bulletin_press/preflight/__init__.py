@@ -9,4 +9,5 @@ from .layout_fonts import check_fallbacks as check_layout_fonts
 from .structure import check_structure
 from .stylesheets import check_stylesheets, engine_note
 
-__all__ = ["check_budget", "check_glyphs", "check_layout_fonts", "check_resolution", "check_structure"]
+__all__ = ["check_budget", "check_glyphs", "check_layout_fonts", "check_resolution", "check_structure", "check_stylesheets",
+           "engine_note"]
