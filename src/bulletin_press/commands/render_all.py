@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TextIO
 from ..build import Options, Result, build
 from ..content.load import load_issue
 from ..diagnostics import BuildError, Pos
+from ..machine import usable_cpus
 from ..project import Project, inputs_digest
 from ..templates import find_layout
 
@@ -68,7 +68,7 @@ def render_all(project: Project, profile: str = "screen", force: bool = False, j
     for i in skipped:
         print(f"  {i}: unchanged, skipped", file=progress)
     if todo:
-        workers = min(len(todo), jobs or os.cpu_count() or 1)
+        workers = min(len(todo), jobs or usable_cpus())
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_render_one, str(project.root), str(project.build), i, profile) for i in todo]
             for n, future in enumerate(as_completed(futures), 1):

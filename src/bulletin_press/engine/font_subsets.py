@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +29,7 @@ import weasyprint.pdf as wp_pdf
 from weasyprint.pdf import fonts as wp_fonts
 
 from .hooks import require
+from ..machine import usable_cpus
 
 SUPPORTED = ("70.",)
 
@@ -79,7 +79,7 @@ def _build_fonts_dictionary(pdf: Any, fonts: dict, compress: bool, subset: bool,
             if not group[0].bitmap and not group[0].used_in_forms:
                 jobs.append((group[0], {k: v for f in group for k, v in f.to_unicode.items()}))
     if len(jobs) > 1:
-        with ThreadPoolExecutor(min(len(jobs), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(min(len(jobs), usable_cpus())) as pool:
             list(pool.map(lambda job: _ahead(*job, options["hinting"]), jobs))
     return _installed["build_fonts_dictionary"](pdf, fonts, compress, subset, options)
 

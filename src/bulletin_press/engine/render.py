@@ -21,6 +21,7 @@ from weasyprint.text.fonts import FontConfiguration
 from . import colour_glyphs, line_memo as linememo, pages as pagemaker, font_subsets as subsets
 from . import han_justify as cjk_justify
 from ..diagnostics import Pos, Report, relpath
+from ..machine import usable_cpus
 
 _FONT_CONFIG: FontConfiguration | None = None
 
@@ -90,7 +91,7 @@ def deflate_in_parallel(document: weasyprint.Document, pdf: Any) -> None:
     zlib lets go of the interpreter while it works. Last in a chain: finishers before it may add streams."""
     streams = [o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress]
     raw = [b"\n".join(pydyf._to_bytes(item) for item in s.stream) for s in streams]  # what pydyf would deflate
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(usable_cpus()) as pool:
         deflated = list(pool.map(zlib.compress, raw))
     for stream, data in zip(streams, deflated):
         stream.stream, stream.compress = [data], False

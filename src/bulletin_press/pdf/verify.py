@@ -17,6 +17,7 @@ from ..cjk.filters import Typography
 from ..typeset import plain_text
 from ..content.model import Issue, Value
 from ..diagnostics import Finding, Pos, Report
+from ..machine import usable_cpus
 
 # What the engine may add between characters without changing the text (spacing, joiners).
 IGNORABLE = re.compile(r"[\s\u2005\u200b\u2060]+")
@@ -210,7 +211,7 @@ def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = No
         finally:
             doc.close()
 
-    half = count // 2 if count >= 8 and (os.cpu_count() or 1) > 1 and hasattr(os, "fork") else count
+    half = count // 2 if count >= 8 and usable_cpus() > 1 and hasattr(os, "fork") else count
     if half == count:
         return read(range(count))
     into, out = os.pipe()
