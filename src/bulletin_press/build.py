@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from . import __version__, assets, preflight
+from . import __version__, preflight
+from .images import assets
 from .layout import no_holes as holes, passes as relayout
 from .engine import pages as pagemaker, render, font_subsets as subsets
 from .pdf import page_signatures as pagesig, reading_order, verify

@@ -13,7 +13,7 @@ import yaml
 
 from bulletin_press.commands.cli import main
 from bulletin_press.content.load import load_issue
-from bulletin_press.schema import schema_json
+from bulletin_press.content.schema import schema_json
 
 from ..conftest import ROOT, read_pdf
 

@@ -27,7 +27,7 @@ class IssueEntry:
 
 
 def issues(project: Project) -> list[IssueEntry]:
-    from .render_all import inputs_changed  # a cycle otherwise: batch renders through build
+    from ..stamps import inputs_changed  # a cycle otherwise: stamps read the layouts through templates
 
     entries = []
     for folder in sorted(p.parent for p in project.issues.glob("*/issue.yaml")):

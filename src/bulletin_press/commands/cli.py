@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {stage:<9} {seconds * 1000:7.0f} ms", file=sys.stderr)
     if result.html:
         print(f"HTML: {result.html}", file=sys.stderr)
-    from .render_all import write_stamp
+    from ..stamps import write_stamp
     if not result.trial:  # a layout tried on the issue leaves its own PDF's state as it was
         write_stamp(project, args.issue, result)  # `send` and `render --all` then know it is current
     print(result.summary())
@@ -214,7 +214,7 @@ def list_layouts(args: argparse.Namespace) -> int:
 
 
 def schema(args: argparse.Namespace) -> int:
-    from ..schema import schema_json
+    from ..content.schema import schema_json
     sys.stdout.write(schema_json())
     return EXIT_OK
 

@@ -7,9 +7,9 @@ import json
 import types
 from typing import Any, Union, get_args, get_origin
 
-from .content import blocks
-from .content.load import MAY_BE_EMPTY, _fields, _required
-from .content.model import Issue, Node, Path, Text, Url, Value
+from . import blocks
+from .load import MAY_BE_EMPTY, _fields, _required
+from .model import Issue, Node, Path, Text, Url, Value
 
 SCHEMA_ID = "https://bulletin-press.invalid/issue.schema.json"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
-from .images import received
-from .content import inline
-from .content.blocks import Link, Photo
-from .content.model import Image, Issue, Text
-from .diagnostics import BuildError, Finding, Pos, Report
-from .filecache import remember
-from .images.resample import content_hash
+from . import received
+from ..content import inline
+from ..content.blocks import Link, Photo
+from ..content.model import Image, Issue, Text
+from ..diagnostics import BuildError, Finding, Pos, Report
+from ..filecache import remember
+from .resample import content_hash
 
 PILImage.MAX_IMAGE_PIXELS = 100_000_000  # a 10 000 × 10 000 photo is the most we decode
 RECEIVED = "received"  # the cache's folder of copies WeasyPrint draws in place of a file as sent (the sandbox reads it)

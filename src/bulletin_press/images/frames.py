@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..assets import Asset
+from .assets import Asset
 from ..content.blocks import Photo
 
 # The most of a photo's area the layout may crop without `crop:` in the YAML (house style).

@@ -70,7 +70,7 @@ def journal_path(project: Project) -> Path:
 def screen_pdf(project: Project, issue_id: str, progress: TextIO) -> tuple[Path, list[Finding], Issue]:
     """The screen PDF, rendered first when missing or older than its inputs (render --all's
     fingerprint). A render with errors raises BuildError: such an issue is never sent."""
-    from ..commands.render_all import inputs_changed, write_stamp
+    from ..stamps import inputs_changed, write_stamp
     from ..build import Options, build, pdf_path
     from ..content.load import load_issue
 

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 
 from ..cjk.filters import Typography
 from ..content.blocks import Article, language_group
 from ..content.model import Issue, Text, Value
 from ..diagnostics import BuildError, Finding
 from ..filecache import remember_codepoints
-from ..fonts import Fonts
+from ..fonts import Fonts, codepoints, fallback_family
 from ..templates import Layout
 from ..typeset import plain_text
 from . import layout_fonts
-
-
-@lru_cache(maxsize=16)
-def _cmap(file: str, index: int) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # only when the cached map is missing
-
-    return frozenset(TTFont(file, fontNumber=index, lazy=True).getBestCmap())
 
 
 def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path | None = None,
@@ -32,7 +23,7 @@ def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path |
     or in a font the layout brings (@font-face); otherwise a warning naming the system font that will
     stand in, or an error when no font has it. A layout's font WeasyPrint would draw as boxes is
     refused here, before layout (BuildError with every finding of this check)."""
-    cmaps = {face: remember_codepoints(cache, Path(face.file), face.index, lambda f=face: _cmap(f.file, f.index))
+    cmaps = {face: remember_codepoints(cache, Path(face.file), face.index, lambda f=face: codepoints(f.file, f.index))
              for faces in fonts.roles.values() for face in faces}
     fallback_faces = [face for role in fonts.fallbacks for face in fonts.roles[role]]
     first: dict[tuple[str, str], Value] = {}  # each character of each language group, where it first appears
@@ -56,7 +47,7 @@ def check_glyphs(issue: Issue, fonts: Fonts, settings: Typography, cache: Path |
         lacking = [face for face in faces if ord(ch) not in cmaps[face]]
         if not lacking or any(ord(ch) in cmaps[face] for face in fallback_faces) or layout_fonts.covered(brought, ord(ch)):
             continue
-        fallback = _fallback(ch)
+        fallback = fallback_family(ch)
         where = ", ".join(sorted({f"{f.family} {f.weight}" for f in lacking}))
         if fallback:
             findings.append(Finding(owner.pos, f"character '{ch}' (U+{ord(ch):04X}) is not in {where}; "
@@ -85,19 +76,3 @@ def _field(item: object, owner: Value, lang: str) -> Iterator[tuple[Text, Value,
     elif isinstance(item, tuple):
         for part in item:
             yield from _field(part, owner, lang)
-
-
-@lru_cache(maxsize=256)
-def _fallback(ch: str) -> str | None:
-    """The family fontconfig would pick for this character, if any font really has it."""
-    out = subprocess.run(["fc-match", "-s", "--format", "%{family[0]}\t%{file}\t%{index}\n", f":charset={ord(ch):x}"],
-                         capture_output=True, text=True, check=False).stdout
-    for line in out.splitlines()[:5]:
-        family, file, index = (line.split("\t") + ["", "", "0"])[:3]
-        try:
-            if ord(ch) in _cmap(file, int(index or 0)):
-                return family
-        except Exception:  # noqa: BLE001 - a font fontTools cannot read is no fallback
-            continue
-    return None
-

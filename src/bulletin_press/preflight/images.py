@@ -5,7 +5,7 @@ from __future__ import annotations
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from ..assets import Asset
+from ..images.assets import Asset
 from ..content.model import Image, Issue
 from ..diagnostics import Finding, Pos, relpath
 

@@ -12,7 +12,7 @@ import tinycss2
 
 from ..diagnostics import Finding, Pos, relpath
 from ..filecache import Codepoints, remember_codepoints
-from ..fonts import Fonts
+from ..fonts import Fonts, codepoints, fallback_family
 from ..templates import Layout
 
 WHAT_TO_DO = ("merge the set into one file with fontTools' pyftmerge, or install the font and declare its family "
@@ -93,7 +93,7 @@ def _face(sheet: Path, rule: tinycss2.ast.AtRule, roots: tuple[Path, ...], cache
                                      f"beside the stylesheet ({url} is read relative to {relpath(sheet)})"))
         return None
     try:
-        cmap = remember_codepoints(cache, file, 0, lambda: _cmap(file))
+        cmap = remember_codepoints(cache, file, 0, lambda: codepoints(str(file), 0))
     except Exception as e:  # noqa: BLE001 - whatever fontTools cannot read, WeasyPrint cannot either
         problems.append(Finding(pos, f"@font-face '{family}': {relpath(file)} is not a font fontTools can read ({e}); "
                                      "expected an OpenType, TrueType, WOFF or WOFF2 file"))
@@ -105,12 +105,6 @@ def _face(sheet: Path, rule: tinycss2.ast.AtRule, roots: tuple[Path, ...], cache
     style = tinycss2.serialize(declared["font-style"].value).strip().lower() if "font-style" in declared else "normal"
     weight = {"normal": "400", "bold": "700"}.get(weight, weight)
     return LayoutFace(family, file, pos, ranges, ranges_pos, weight, style, cmap)
-
-
-def _cmap(file: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # only when the cached map is missing
-
-    return frozenset(TTFont(file, fontNumber=0, lazy=True).getBestCmap())
 
 
 def check_faces(faces: list[LayoutFace], chars: Mapping[str, Pos]) -> list[Finding]:
@@ -159,7 +153,6 @@ def check_fallbacks(document: object, layout: Layout, fonts: Fonts | None = None
         return []
     from weasyprint.formatting_structure import boxes
 
-    from .glyphs import _cmap, _fallback
 
     families: dict[str, list[LayoutFace]] = {}
     for face in faces:
@@ -173,9 +166,9 @@ def check_fallbacks(document: object, layout: Layout, fonts: Fonts | None = None
             key = name.casefold()
             if key in families and covered(families[key], ord(ch)):
                 return name
-            if key in house and ord(ch) in _cmap(house[key].file, house[key].index):
+            if key in house and ord(ch) in codepoints(house[key].file, house[key].index):
                 return name
-        return _fallback(ch) or "no font (a blank box)"
+        return fallback_family(ch) or "no font (a blank box)"
 
     for page in document.pages:  # type: ignore[attr-defined]
         for box in page._page_box.descendants():
