@@ -8,7 +8,10 @@ between two Han characters copied out as a space. Here every glyph a colour font
 box outline as wide as its advance, and that text is shown invisibly (3 Tr): the box gives the
 text object its width, the image still is all a reader sees.
 
-Written for WeasyPrint 70's internals; `install()` refuses any other version.
+Replaces `weasyprint.pdf.fonts.Font.clean` and `weasyprint.pdf.stream.Stream` methods (`add_font`,
+`show_text`, `set_text_rendering`, `push_state`, `pop_state`; reads `Stream._current_font`). If
+WeasyPrint stops emptying colour glyphs, or draws text through other methods, emoji copy out as
+spaces again or show twice: the output depends on it, so `install()` refuses another WeasyPrint.
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ import io
 from weasyprint.pdf import fonts as wp_fonts
 from weasyprint.pdf import stream as wp_stream
 
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)
 INVISIBLE = 3  # PDF text rendering mode: neither fill nor stroke
 
-_installed: dict[str, object] = {}
 _colour_fonts: set[str] = set()  # font.hash of every colour font a stream has shown
 
 
@@ -106,28 +108,11 @@ def _pop_state(self: wp_stream.Stream) -> None:
     _installed["pop_state"](self)  # type: ignore[operator]
 
 
-_HOOKS = {
-    "clean": (wp_fonts.Font, _clean),
-    "add_font": (wp_stream.Stream, _add_font),
-    "show_text": (wp_stream.Stream, _show_text),
-    "set_text_rendering": (wp_stream.Stream, _set_text_rendering),
-    "push_state": (wp_stream.Stream, _push_state),
-    "pop_state": (wp_stream.Stream, _pop_state),
-}
-
-
-def install() -> None:
-    """Hook the colour-glyph text layer into WeasyPrint (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.colour_glyphs", SUPPORTED, "pdf/fonts.py (Font.clean) and draw/text.py")
-    for name, (cls, hook) in _HOOKS.items():
-        _installed[name] = getattr(cls, name)
-        setattr(cls, name, hook)
-
-
-def uninstall() -> None:
-    """Back to WeasyPrint's own behaviour (for the test that shows the bug)."""
-    for name, (cls, _hook) in _HOOKS.items():
-        if name in _installed:
-            setattr(cls, name, _installed.pop(name))
+HOOK = Hook("bulletin_press.engine.colour_glyphs", {"weasyprint": SUPPORTED},
+            "pdf/fonts.py (Font.clean) and draw/text.py", saves_time=False)
+HOOK.replace(wp_fonts.Font, "clean", _clean)
+for _name, _hook in {"add_font": _add_font, "show_text": _show_text, "set_text_rendering": _set_text_rendering,
+                     "push_state": _push_state, "pop_state": _pop_state}.items():
+    HOOK.replace(wp_stream.Stream, _name, _hook)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall  # uninstall: for the test that shows the bug

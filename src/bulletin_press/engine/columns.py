@@ -1,4 +1,10 @@
-"""Multi-column boxes (CSS `columns`), WeasyPrint 70: a heading that spans the columns never ends a page without them; a block deeper inside that spans them is lifted to where WeasyPrint sees it."""
+"""Multi-column boxes (CSS `columns`), WeasyPrint 70: a heading that spans the columns never ends a page without them; a block deeper inside that spans them is lifted to where WeasyPrint sees it.
+
+Replaces `weasyprint.layout.block.columns_layout` and `block_box_layout` (and swaps
+`weasyprint.layout.column.inf` during a call). If their arguments or results change, banners end
+pages alone again or columns are balanced wrong: the output depends on it, so `install()` refuses
+another WeasyPrint.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,10 @@ from typing import Any
 from weasyprint.layout import block as wp_block
 from weasyprint.layout import column as wp_column
 
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)
 AVOID = ("avoid", "avoid-page", "avoid-column")
-_installed: dict[str, Any] = {}
 
 
 def _columns_layout(context: Any, box: Any, bottom_space: float, skip_stack: Any, containing_block: Any,
@@ -153,18 +158,9 @@ def _block_box_layout(context: Any, box: Any, bottom_space: float, skip_stack: A
                                           first_line_style, *rest, **named)
 
 
-def install() -> None:
-    """Hook the multi-column layout (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.columns", SUPPORTED, "layout/column.py (columns_layout) and layout/block.py (block_box_layout)")
-    _installed["columns_layout"] = wp_block.columns_layout
-    _installed["block_box_layout"] = wp_block.block_box_layout
-    wp_block.columns_layout = _columns_layout
-    wp_block.block_box_layout = _block_box_layout
-
-
-def uninstall() -> None:
-    if _installed:
-        wp_block.columns_layout = _installed.pop("columns_layout")
-        wp_block.block_box_layout = _installed.pop("block_box_layout")
+HOOK = Hook("bulletin_press.engine.columns", {"weasyprint": SUPPORTED},
+            "layout/column.py (columns_layout) and layout/block.py (block_box_layout)", saves_time=False)
+HOOK.replace(wp_block, "columns_layout", _columns_layout)
+HOOK.replace(wp_block, "block_box_layout", _block_box_layout)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall

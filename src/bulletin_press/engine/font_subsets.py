@@ -12,9 +12,11 @@ no other glyph exactly as that page's own subset would: same glyph ids, same out
 render records its subsets; the first look hands them back for every face whose glyphs they hold,
 and subsets the others as usual.
 
-It replaces a method of WeasyPrint's Font and its fonts dictionary's builder, so it is written
-for, and checked against, one WeasyPrint version range; tests/test_subsets.py fails loudly when
-either hook stops applying.
+Replaces `weasyprint.pdf.fonts.Font.subset` and `weasyprint.pdf.build_fonts_dictionary`. If the
+loop stops grouping faces by `Font.hash`, subsets without RETAIN_GIDS, or `Font.subset` takes
+other arguments, a subset made ahead would not be the one WeasyPrint asks for (wrong glyphs). It
+only saves time, so on a WeasyPrint it does not know it switches itself off (one warning) and
+WeasyPrint subsets as usual (tests/engine/test_font_subsets.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import weasyprint.pdf as wp_pdf
 from weasyprint.pdf import fonts as wp_fonts
 
-from .hooks import require
+from .hooks import Hook
 from ..machine import usable_cpus
 
 SUPPORTED = ("70.",)
@@ -37,7 +39,6 @@ SUPPORTED = ("70.",)
 Kept = dict[str, tuple[frozenset[int], bool, bytes]]
 
 _mode: contextvars.ContextVar[tuple[str, Kept] | None] = contextvars.ContextVar("bulletin_press_subsets", default=None)
-_installed: dict[str, Any] = {}
 asked = {"made": 0, "reused": 0}  # for tests and benchmarks
 
 
@@ -106,19 +107,10 @@ def reusing(kept: Kept) -> Iterator[None]:
         _mode.reset(token)
 
 
-def install() -> None:
-    """Hook WeasyPrint's font subsetting (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.font_subsets", SUPPORTED,
-            "pdf/fonts.py (build_fonts_dictionary: faces by hash, Font.clean → Font.subset, RETAIN_GIDS)")
-    _installed["subset"] = wp_fonts.Font.subset
-    _installed["build_fonts_dictionary"] = wp_pdf.build_fonts_dictionary
-    wp_fonts.Font.subset = _subset
-    wp_pdf.build_fonts_dictionary = _build_fonts_dictionary
-
-
-def uninstall() -> None:
-    if _installed:
-        wp_fonts.Font.subset = _installed.pop("subset")
-        wp_pdf.build_fonts_dictionary = _installed.pop("build_fonts_dictionary")
+HOOK = Hook("bulletin_press.engine.font_subsets", {"weasyprint": SUPPORTED},
+            "pdf/fonts.py (build_fonts_dictionary: faces by hash, Font.clean → Font.subset, RETAIN_GIDS)",
+            saves_time=True)
+HOOK.replace(wp_fonts.Font, "subset", _subset)
+HOOK.replace(wp_pdf, "build_fonts_dictionary", _build_fonts_dictionary)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall

@@ -13,8 +13,11 @@ word). The extra space is drawn as Pango letter-spacing on those characters
 (text/line_break.py: Layout.set_text); no character is inserted, so the text copied out of the PDF
 is unchanged.
 
-It replaces private functions, so it is written for, and checked against, one WeasyPrint version
-range; `install()` refuses any other (tests/cjk/test_justify.py fails loudly).
+Replaces `weasyprint.layout.inline.count_expandable_spaces`, `justify_line` and
+`weasyprint.text.line_break.Layout.set_text`. If WeasyPrint's justification starts counting other
+gaps, or set_text stops being where a line's Pango attributes are made, Han lines come out ragged
+or spread twice: the output depends on it, so `install()` refuses another WeasyPrint
+(tests/engine/test_han_justify.py).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from weasyprint.layout import inline as wp_inline
 from weasyprint.text import line_break as wp_line_break
 from weasyprint.text.ffi import pango
 
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 
@@ -42,7 +45,6 @@ CJK = re.compile(
 
 HAN_MAX = 0.15  # issue 20's promise: no line whose Han characters stand more than this apart (em)
 
-_installed: dict[str, object] = {}
 
 
 @dataclass(frozen=True)
@@ -194,22 +196,10 @@ def _set_text(self: wp_line_break.Layout, text: str, justify: bool = False) -> N
     pango.pango_layout_set_attributes(self.layout, attr_list)
 
 
-def install() -> None:
-    """Hook the justification into WeasyPrint (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.han_justify", SUPPORTED, "layout/inline.py and text/line_break.py")
-    _installed["count"] = wp_inline.count_expandable_spaces
-    _installed["justify_line"] = wp_inline.justify_line
-    _installed["set_text"] = wp_line_break.Layout.set_text
-    wp_inline.count_expandable_spaces = _count_expandable_spaces
-    wp_inline.justify_line = _justify_line
-    wp_line_break.Layout.set_text = _set_text
-
-
-def uninstall() -> None:
-    """Back to WeasyPrint's own behaviour (for side-by-side measurements)."""
-    if _installed:
-        wp_inline.count_expandable_spaces = _installed.pop("count")
-        wp_inline.justify_line = _installed.pop("justify_line")
-        wp_line_break.Layout.set_text = _installed.pop("set_text")
+HOOK = Hook("bulletin_press.engine.han_justify", {"weasyprint": SUPPORTED},
+            "layout/inline.py and text/line_break.py", saves_time=False)
+HOOK.replace(wp_inline, "count_expandable_spaces", _count_expandable_spaces)
+HOOK.replace(wp_inline, "justify_line", _justify_line)
+HOOK.replace(wp_line_break.Layout, "set_text", _set_text)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall  # uninstall: for side-by-side measurements

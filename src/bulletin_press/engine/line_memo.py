@@ -7,8 +7,10 @@ the same text in the same style at the same width always gives the same line, so
 remembered for the rest of that layout. The style is held with the answer, so that its id cannot
 be taken by a new style while the entry lives.
 
-It replaces a function that `layout/inline.py` imported by name, so it is written for, and checked
-against, one WeasyPrint version range; tests/test_linememo.py fails loudly when it stops applying.
+Replaces `weasyprint.layout.inline.split_first_line` (imported there by name from
+text/line_break.py). If its arguments change, or a line comes to depend on more than them, this
+memo would hand back wrong lines; it only saves time, so on a WeasyPrint it does not know it
+switches itself off (one warning) and every line is broken by Pango (tests/engine/test_line_memo.py).
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ from typing import Any
 
 from weasyprint.layout import inline as wp_inline
 
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)
 
 _memo: contextvars.ContextVar[dict[tuple, tuple[Any, tuple]] | None] = contextvars.ContextVar(
     "bulletin_press_line_memo", default=None)
-_installed: dict[str, Any] = {}
 asked = {"pango": 0, "remembered": 0}  # counts, for tests and benchmarks
 
 
@@ -59,15 +60,8 @@ def remembering() -> Iterator[None]:
         _memo.reset(token)
 
 
-def install() -> None:
-    """Hook the line breaking of WeasyPrint's inline layout (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.line_memo", SUPPORTED, "layout/inline.py (split_text_box → split_first_line)")
-    _installed["split_first_line"] = wp_inline.split_first_line
-    wp_inline.split_first_line = _split_first_line
-
-
-def uninstall() -> None:
-    if _installed:
-        wp_inline.split_first_line = _installed.pop("split_first_line")
+HOOK = Hook("bulletin_press.engine.line_memo", {"weasyprint": SUPPORTED},
+            "layout/inline.py (split_text_box → split_first_line)", saves_time=True)
+HOOK.replace(wp_inline, "split_first_line", _split_first_line)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall

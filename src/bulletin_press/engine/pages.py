@@ -7,8 +7,11 @@ with one that asks a `Fixer` after each page whether the box tree changed (a pho
 holes.py); if so it throws away the pages from the one named on and makes them again, in the same
 layout. Only the pages after a change cost twice: no new HTML, no new cascade, no new box tree.
 
-It replaces a private function, so it is written for, and checked against, one WeasyPrint version
-range; `install()` refuses any other (tests/test_pagemaker.py fails loudly when the hook stops applying).
+Replaces `weasyprint.layout.make_all_pages` (a rewritten copy of its loop; calls
+`layout.page.remake_page`, reads `context.page_maker`, `broken_out_of_flow`, `reported_footnotes`,
+`footnotes`). If the page maker's state or remake_page change, pages made again would start from
+the wrong place: the output depends on it, so `install()` refuses another WeasyPrint
+(tests/engine/test_pages.py).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from weasyprint.css.validation import preprocess_declarations
 from weasyprint.layout import page as wp_page
 
 from . import columns
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 STYLE_ATTRIBUTE = (3, math.inf, (1, 0, 0))  # the cascade weight of a style="" declaration in WeasyPrint 70
@@ -50,7 +53,6 @@ class Fixer(Protocol):
 
 _fixer: contextvars.ContextVar[Fixer | None] = contextvars.ContextVar("bulletin_press_fixer", default=None)
 _abandon: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("bulletin_press_abandon", default=None)
-_installed: dict[str, Any] = {}
 
 
 @dataclass
@@ -141,21 +143,24 @@ def fixing(fixer: Fixer) -> Iterator[Fixer]:
         _fixer.reset(token)
 
 
+HOOK = Hook("bulletin_press.engine.pages", {"weasyprint": SUPPORTED},
+            "layout/__init__.py (layout_document) and layout/page.py (make_all_pages, remake_page)", saves_time=False)
+HOOK.replace(wp_layout, "make_all_pages", _make_all_pages)
+_installed = HOOK.original
+
+
 def install() -> None:
     """Hook the page loop into WeasyPrint (once per process)."""
-    if _installed:
+    if HOOK.installed:
         return
-    require("bulletin_press.engine.pages", SUPPORTED,
-            "layout/__init__.py (layout_document) and layout/page.py (make_all_pages, remake_page)")
-    _installed["make_all_pages"] = wp_layout.make_all_pages
-    wp_layout.make_all_pages = _make_all_pages
+    HOOK.install()
     columns.install()  # a spanning heading stays with its columns
 
 
 def uninstall() -> None:
     """Back to WeasyPrint's own loop."""
-    if _installed:
-        wp_layout.make_all_pages = _installed.pop("make_all_pages")
+    if HOOK.installed:
+        HOOK.uninstall()
         columns.uninstall()
 
 

@@ -22,8 +22,14 @@ from . import colour_glyphs, line_memo as linememo, pages as pagemaker, font_sub
 from . import han_justify as cjk_justify
 from ..diagnostics import Pos, Report, relpath
 from ..machine import usable_cpus
+from .hooks import Hook
+from .pdf_objects import stream_bytes
 
 _FONT_CONFIG: FontConfiguration | None = None
+# No callable replaced: deflate_in_parallel is a finisher, and asks this hook whether it may run.
+DEFLATE = Hook("bulletin_press.engine.render (parallel deflate)",
+               {"weasyprint": ("70.",), "pydyf": ("0.11.", "0.12.", "0.13.")},
+               "pydyf's Stream (compress, stream, extra) and _to_bytes", saves_time=True)
 
 
 class SandboxFetcher(weasyprint.URLFetcher):
@@ -88,9 +94,16 @@ def deflate_in_parallel(document: weasyprint.Document, pdf: Any) -> None:
     """A finisher: the PDF's streams deflated on every core, at zlib's default level, before pydyf
     writes them. pydyf deflates them one after another at level 9: on 2023-11 (three CJK font
     subsets of ~1 MB, 30 page streams) 97 ms, where level 6 takes 45 ms for 0.4 % more bytes, and
-    zlib lets go of the interpreter while it works. Last in a chain: finishers before it may add streams."""
+    zlib lets go of the interpreter while it works. Last in a chain: finishers before it may add streams.
+
+    Takes over pydyf's `Stream` compression (`Stream.compress`, `.stream`, `.extra["Filter"]`, read
+    through `pydyf._to_bytes`). If pydyf serialises or compresses streams otherwise, deflating them
+    here could write other bytes; it only saves time, so on a WeasyPrint or pydyf it does not know
+    it is off (one warning) and pydyf deflates as usual."""
+    if not DEFLATE.usable():
+        return
     streams = [o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.compress]
-    raw = [b"\n".join(pydyf._to_bytes(item) for item in s.stream) for s in streams]  # what pydyf would deflate
+    raw = [stream_bytes(s) for s in streams]  # what pydyf would deflate
     with ThreadPoolExecutor(usable_cpus()) as pool:
         deflated = list(pool.map(zlib.compress, raw))
     for stream, data in zip(streams, deflated):

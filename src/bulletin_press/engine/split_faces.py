@@ -8,6 +8,10 @@ file's font program: wrong outlines, and a text layer that copies out wrong (iss
 with `@font-face` is keyed by its file too, and named after its character map, so that the same
 file gets the same PDF name in every render (the preview reuses subsets by that name).
 Faces of other families (the house fonts of fonts/fonts.yaml) are left exactly as WeasyPrint keys them.
+
+Replaces `weasyprint.pdf.stream.Stream.add_font` and `weasyprint.text.fonts.FontConfiguration.add_font_face`.
+If `Stream._fonts`, `get_pango_font_key`, `Font.hash`/`Font.name` change, sliced web fonts draw with
+one file's glyphs again: the output depends on it, so `install()` refuses another WeasyPrint.
 """
 
 from __future__ import annotations
@@ -20,11 +24,10 @@ from weasyprint.pdf import stream as wp_stream
 from weasyprint.text import fonts as wp_text_fonts
 from weasyprint.text.ffi import ffi, harfbuzz, pango
 
-from .hooks import require
+from .hooks import Hook
 
 SUPPORTED = ("70.",)
 
-_installed: dict[str, Any] = {}
 _families: set[str] = set()  # casefolded families some @font-face rule declared in this process
 _identity: dict[int, str] = {}  # hb_face address → digest of its cmap table (faces live as long as the font map)
 
@@ -69,20 +72,10 @@ def _add_font_face(self: Any, rule_descriptors: dict, url_fetcher: Any) -> Any:
     return _installed["add_font_face"](self, rule_descriptors, url_fetcher)
 
 
-def install() -> None:
-    """Hook WeasyPrint's font keys and @font-face loading (once per process)."""
-    if _installed:
-        return
-    require("bulletin_press.engine.split_faces", SUPPORTED,
+HOOK = Hook("bulletin_press.engine.split_faces", {"weasyprint": SUPPORTED},
             "pdf/stream.py (Stream.add_font keyed by get_pango_font_key), pdf/fonts.py (Font.hash, Font.name), "
-            "text/fonts.py (FontConfiguration.add_font_face)")
-    _installed["add_font"] = wp_stream.Stream.add_font
-    _installed["add_font_face"] = wp_text_fonts.FontConfiguration.add_font_face
-    wp_stream.Stream.add_font = _add_font
-    wp_text_fonts.FontConfiguration.add_font_face = _add_font_face
-
-
-def uninstall() -> None:
-    if _installed:
-        wp_stream.Stream.add_font = _installed.pop("add_font")
-        wp_text_fonts.FontConfiguration.add_font_face = _installed.pop("add_font_face")
+            "text/fonts.py (FontConfiguration.add_font_face)", saves_time=False)
+HOOK.replace(wp_stream.Stream, "add_font", _add_font)
+HOOK.replace(wp_text_fonts.FontConfiguration, "add_font_face", _add_font_face)
+_installed = HOOK.original
+install, uninstall = HOOK.install, HOOK.uninstall

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes.util
 import io
 import logging
 import os
 import sys
+
+from .hooks import Hook
+
+# The version is read from the distribution's metadata: WeasyPrint is not imported yet.
+SEARCH = Hook("bulletin_press.engine.startup", {"weasyprint": ("70.",)},
+              "text/ffi.py (the library names dlopen'ed per platform)", saves_time=True)
+SEARCH.replace(ctypes.util, "find_library", lambda name: None)
 
 
 def import_weasyprint() -> None:
@@ -17,13 +25,16 @@ def import_weasyprint() -> None:
     gcc: some 20 subprocesses, 0.15–0.3 s of every start. The Linux sonames in its lists
     (libpango-1.0.so.0 …) are loaded by the dynamic loader without that search, so during the
     import the search answers "not found" at once. Should a library then be missing (it was only
-    found by the search), WeasyPrint is imported again the usual way."""
+    found by the search), WeasyPrint is imported again the usual way.
+
+    Replaces `ctypes.util.find_library` during the import of `weasyprint.text.ffi`. If WeasyPrint's
+    lists lose the Linux sonames, every library is missed and the import happens twice (slower,
+    the same result); it only saves time, so on a WeasyPrint it does not know it is off (one warning)."""
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         return
-    import ctypes.util
-
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
+    if not SEARCH.install():
+        import weasyprint  # noqa: F401
+        return
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints its help before failing
             from weasyprint.text import ffi
@@ -31,7 +42,7 @@ def import_weasyprint() -> None:
     except OSError:
         quick = False
     finally:
-        ctypes.util.find_library = search
+        SEARCH.uninstall()
     if not quick:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
