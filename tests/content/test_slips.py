@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,12 +55,11 @@ def test_text_inside_a_block_scalar_is_left_alone(tmp_path: Path) -> None:
     assert issue.sections[0].body[0].body[0].text == "　　- 第一项\ntitle：x\nEmail：a@b.org\n"
 
 
-def test_a_file_indented_with_tabs_throughout_lists_every_line_quickly(tmp_path: Path) -> None:
+def test_a_file_indented_with_tabs_throughout_lists_every_line(tmp_path: Path) -> None:
+    """How long it takes is measured by benchmarks/parsing.py."""
     text = GOOD.replace("  ", "\t")
     indented = [i for i, line in enumerate(text.splitlines(), 1) if line.startswith("\t")]
-    start = time.perf_counter()
     found = placed(tmp_path, text)
-    assert time.perf_counter() - start < 1
     assert found == [f"{i}:1: {TAB_INDENT}" for i in indented]
 
 
@@ -90,9 +88,7 @@ def test_a_block_without_type_is_still_that(tmp_path: Path) -> None:
 
 def test_many_slips_stay_within_a_budget() -> None:
     text = GOOD + "".join(f'          - "他说"你好{i}"\n          － type：note\n            text：第{i}条\n' for i in range(300))
-    start = time.perf_counter()
-    composed = compose(text, LOADER)
-    assert time.perf_counter() - start < 5
+    composed = compose(text, LOADER)  # its time: benchmarks/parsing.py
     assert len(composed.slips) > 100 and composed.error is None  # as many as the budget allows, none invented
     assert {s.message for s in composed.slips} >= {QUOTE, FW_COLON.format(key="type"), FW_COLON.format(key="text")}
 

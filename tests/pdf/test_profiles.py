@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pdfplumber
@@ -104,16 +103,11 @@ def test_second_render_reuses_the_photo_cache_and_a_changed_photo_alone_is_redon
     photos.mkdir()
     for n in "abcd":
         Image.effect_noise((3000, 2250), 60).convert("RGB").save(photos / f"{n}.jpg", quality=90)
-    start = time.perf_counter()
     build(project, "x")
-    first = time.perf_counter() - start
     cache = project.build / "cache"
     before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    start = time.perf_counter()
-    build(project, "x")
-    second = time.perf_counter() - start
+    build(project, "x")  # the time the warm cache saves: benchmarks/profiles.py
     assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == before  # nothing re-made
-    assert second < first
     Image.new("RGB", (3000, 2250), (10, 10, 10)).save(photos / "b.jpg", quality=90)
     build(project, "x")
     after = {p.name for p in cache.iterdir()}
