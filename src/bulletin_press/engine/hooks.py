@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import logging
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
-
-LOG = logging.getLogger("bulletin_press.engine")
 
 switched_off: list[str] = []  # time-saving hooks off in this process (for diagnostics and tests)
 _NAMES = {"weasyprint": "WeasyPrint"}
@@ -19,12 +16,21 @@ class UnsupportedWeasyPrint(RuntimeError):
     """A hook the output depends on meets a WeasyPrint (or pydyf) version it was not written for."""
 
 
+class HookOff(RuntimeWarning):
+    """A time-saving hook meets a version it was not written for and steps aside (a warning, not a
+    log record: the command line keeps the project's loggers quiet, and this must be seen)."""
+
+
 def version(package: str = "weasyprint") -> str:
     """The installed version of `package`: its module's own `__version__` once imported (what a test
     fakes), else the distribution's metadata (so startup can ask before importing WeasyPrint)."""
     module = sys.modules.get(package)
     found = getattr(module, "__version__", None)
-    return str(found) if found else importlib.metadata.version(package)
+    if found:
+        return str(found)
+    import importlib.metadata  # only before WeasyPrint is imported (start-up): a few ms
+
+    return importlib.metadata.version(package)
 
 
 class Hook:
@@ -72,8 +78,8 @@ class Hook:
         switched_off.append(self.name)
         if not _warned:
             _warned = True
-            LOG.warning("%s; it only saves time, so it is off and renders go on without it (slower, the same "
-                        "PDF); other time-saving hooks switch off silently", problem)
+            warnings.warn(f"{problem}; it only saves time, so it is off and renders go on without it (slower, "
+                          "the same PDF); other time-saving hooks switch off silently", HookOff, stacklevel=2)
         return False
 
     @property
