@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -128,10 +129,51 @@ def _scalable(box: "wboxes.Box") -> float:
     return max((b.border_height() for b in frames), default=0.0)
 
 
-WAIT = "wait"  # the text after the photo is not laid out far enough yet to tell
 # A bound on the fixes of one layout (each adds to a photo's settings or bans a way, so they end anyway).
 FIXES_PER_PHOTO = 8
-STUCK = "stuck"  # the photo can neither shrink nor move to end the page before it full
+
+
+class Step(Enum):
+    """What the photo opening a page does about the hole at the bottom of the page before it."""
+
+    NOTHING = "nothing"  # no hole, or one the photo did not leave
+    AGAIN = "again"  # the box tree changed: the pages are made again from Advice.again
+    WAIT = "wait"  # the text after the photo is not laid out far enough yet to tell
+    STUCK = "stuck"  # the photo can neither shrink nor move to end the page before it full
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Fixer._advice's answer: a step, and for AGAIN the page to make again from."""
+
+    step: Step
+    again: int | None = None
+
+    @staticmethod
+    def remake(page: int) -> Advice:
+        return Advice(Step.AGAIN, page)
+
+
+NOTHING, WAIT, STUCK = Advice(Step.NOTHING), Advice(Step.WAIT), Advice(Step.STUCK)
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """A hole at the bottom of page k before the photo opening page k + 1, as _advice measured it:
+    `hole` tall, the photo `need`s that much, `room` once its article's heads move up with the text,
+    `gap` the hole too small to act on."""
+
+    k: int
+    box: "wboxes.Box"
+    own: dict[str, Any]  # the photo's settings so far (Fixer.moves)
+    hole: float
+    need: float
+    room: float
+    gap: float
+
+    @property
+    def block(self) -> str:
+        return self.box.element.get("data-block")
 
 
 @dataclass
@@ -244,12 +286,11 @@ class Fixer:
             return again
         while self.pending and self.fixes < FIXES_PER_PHOTO * len(self.anchors):
             k = self.pending[0]
-            found = self._advice(k, pages, page_maker, ended)
-            if found == WAIT:
+            advice = self._advice(k, pages, page_maker, ended)
+            if advice.step is Step.WAIT:
                 return None
             self.pending.pop(0)
-            if found == STUCK:
-                found = self._retry(k)
+            found = self._retry(k) if advice.step is Step.STUCK else advice.again
             if found is not None:
                 self.pending = []
                 return found
@@ -364,66 +405,90 @@ class Fixer:
             node = node[at]
         return False
 
-    def _advice(self, k: int, pages: list[Any], page_maker: list[Any], ended: bool) -> int | str | None:
+    def _advice(self, k: int, pages: list[Any], page_maker: list[Any], ended: bool) -> Advice:
         """What the photo opening page k + 1 should do about the hole at the bottom of page k: shrink
         to fit it; else let the text after it fill it; else, when that text is too short, move up
         before the text it follows, to where it fits (at 85 % or more), so that this text fills the
-        page instead. Returns the page to make again from (the box tree changed); None: nothing to
+        page instead. AGAIN: the page to make again from (the box tree changed); NOTHING: nothing to
         do; WAIT: the text after it is not laid out far enough to tell; STUCK: the photo can do
         nothing about it."""
-        hole = self.fills[k]
-        page = pages[k + 1]
-        top, bottom = body_area(page)
+        hole = self._hole(k, pages)
+        if hole is None:
+            return NOTHING
+        if hole.hole >= hole.need:
+            return self._shrink_more(hole)
+        return self._shrink(hole) or self._give_way_to_text(hole, pages, page_maker, ended)
+
+    def _hole(self, k: int, pages: list[Any]) -> _Hole | None:
+        """The hole at the bottom of page k and the photo that opens page k + 1, when there is a hole
+        worth acting on and the photo (inside an article: it never leaves it) has not moved up."""
+        top, bottom = body_area(pages[k + 1])
         gap = TRIGGER * (bottom - top)
+        hole = self.fills[k]
         if hole <= gap:
             return None
         seen = {e for blocks in self.page_blocks[:k + 1] for e, _ in blocks}
-        box = opening_anchor(page, seen)
+        box = opening_anchor(pages[k + 1], seen)
         if box is None or box.element not in self.bodies:
             return None  # only inside an article: a photo never leaves it
-        element = box.element
-        block = element.get("data-block")
-        own = self.moves.get(block, {})
+        own = self.moves.get(box.element.get("data-block"), {})
         if own.get("advance"):
             return None  # moved up already: where it stands it fits
         # The photo and the headings kept with it, and the margin above it that the page top took away.
         need = box.border_box_y() + box.border_height() - top + _margin_above(box)
-        if hole >= need:
-            below = _margin_below(box)
-            if own.get("scale") and not own.get("defer") and hole < need + below:
-                # Shrunk, it missed by its own margin below (WeasyPrint wants it on the page): a little more.
-                more = _scale(need + below - hole, _scalable(box))
-                scale = math.floor(own["scale"] * (more or 0) * 100) / 100
-                if scale >= MIN_SCALE - 0.015:  # the limit was the first decision's; its miss is a point at most
-                    return self._fix(k, block, {"scale": scale}, k)
-            return None  # something else left this hole
-        image = _scalable(box)
-        banned = self.banned.get(block, set())
-        if not own.get("defer") and "scale" not in own and "scale" not in banned:
-            scale = _scale(need - hole, image)
-            if scale:
-                return self._fix(k, block, {"scale": scale}, k)
-        laid = self._laid(pages)
-        done = own.get("defer", 0)
-        movable = self._siblings(element, after=True)[: MAX_MOVE - done]
         room = hole - (box.border_box_y() - top)  # banner, title and date line move up with the text
+        return _Hole(k, box, own, hole, need, room, gap)
+
+    def _shrink_more(self, h: _Hole) -> Advice:
+        """The hole is as tall as the photo needs: something else left it, unless the photo, shrunk,
+        missed it by its own margin below (WeasyPrint wants it on the page): then a little more."""
+        below = _margin_below(h.box)
+        if h.own.get("scale") and not h.own.get("defer") and h.hole < h.need + below:
+            more = _scale(h.need + below - h.hole, _scalable(h.box))
+            scale = math.floor(h.own["scale"] * (more or 0) * 100) / 100
+            if scale >= MIN_SCALE - 0.015:  # the limit was the first decision's; its miss is a point at most
+                return Advice.remake(self._fix(h.k, h.block, {"scale": scale}, h.k))
+        return NOTHING
+
+    def _shrink(self, h: _Hole) -> Advice | None:
+        """The first way, once: the photo shrinks to fit the hole (to MIN_SCALE at most)."""
+        if h.own.get("defer") or "scale" in h.own or "scale" in self.banned.get(h.block, set()):
+            return None
+        scale = _scale(h.need - h.hole, _scalable(h.box))
+        return Advice.remake(self._fix(h.k, h.block, {"scale": scale}, h.k)) if scale else None
+
+    def _give_way_to_text(self, h: _Hole, pages: list[Any], page_maker: list[Any], ended: bool) -> Advice:
+        """The photo goes after as much of the text after it as fills the page; else it moves up
+        before the text it follows; else after all it may pass (a smaller hole at least); else the
+        photo before it makes way."""
+        banned = self.banned.get(h.block, set())
+        laid = self._laid(pages)
+        done = h.own.get("defer", 0)
+        movable = self._siblings(h.box.element, after=True)[: MAX_MOVE - done]
+        heights = self._heights(movable, laid, page_maker, len(pages) - 1, ended, h.room)
+        if heights is None:
+            return WAIT
+        if heights and heights[-1] >= h.room - h.gap and "defer" not in banned:  # the text after it can fill the page
+            return Advice.remake(self._fix(h.k, h.block, {"defer": done + _enough(heights, h.room, h.gap)}, h.k))
+        up = self._move_up(h.k, h.box, laid, pages, done) if "advance" not in banned else None
+        if up is not None:
+            return Advice.remake(up)
+        if movable and "defer" not in banned:  # a smaller hole at least
+            return Advice.remake(self._fix(h.k, h.block, {"defer": done + len(movable)}, h.k))
+        return self._make_way(h.k, h.box.element, laid)
+
+    def _heights(self, movable: list["wboxes.Box"], laid: Laid, page_maker: list[Any], last: int, ended: bool,
+                 room: float) -> list[float] | None:
+        """The heights the blocks after the photo laid out whole add up to, one after another; None
+        when one is not laid out whole yet and those before it do not fill `room` (wait)."""
         heights: list[float] = []
         for b in movable:
-            if not self._complete(b, page_maker, len(pages) - 1, ended):
+            if not self._complete(b, page_maker, last, ended):
                 if not heights or heights[-1] <= room:
-                    return WAIT
+                    return None
                 break
             heights.append((heights[-1] if heights else 0.0) + laid.height(b.element))
-        if heights and heights[-1] >= room - gap and "defer" not in banned:  # the text after it can fill the page
-            clean = [n for n, h in enumerate(heights, 1) if room - gap <= h <= room]
-            n = clean[-1] if clean else next(n for n, h in enumerate(heights, 1) if h > room)
-            return self._fix(k, block, {"defer": done + n}, k)
-        up = self._move_up(k, box, laid, pages, done) if "advance" not in banned else None
-        if up is not None:
-            return up
-        if movable and "defer" not in banned:  # a smaller hole at least
-            return self._fix(k, block, {"defer": done + len(movable)}, k)
-        return self._make_way(k, element, laid)
+        return heights
 
     def _laid(self, pages: list[Any]) -> Laid:
         laid = Laid(pages, {})
@@ -453,7 +518,7 @@ class Fixer:
                 return self._fix(k, block, {"advance": n, "defer": 0, "scale": scale}, number)
         return None
 
-    def _make_way(self, k: int, element: Any, laid: Laid) -> int | str:
+    def _make_way(self, k: int, element: Any, laid: Laid) -> Advice:
         """A photo that could move up but for the photo before it: that one moves up a block first
         (once), so that the next time the text between them is more to pass; STUCK when it cannot."""
         current = self._current(self.bodies[element])
@@ -465,7 +530,7 @@ class Fixer:
         if (self.moves.get(other, {}).get("advance") or "advance" in self.banned.get(other, set())
                 or ANCHOR_CLASS in _classes(previous) or _is_head_element(previous) or previous not in laid.fragments):
             return STUCK
-        return self._fix(k, other, {"advance": 1, "defer": 0}, laid.fragments[previous][0][0])
+        return Advice.remake(self._fix(k, other, {"advance": 1, "defer": 0}, laid.fragments[previous][0][0]))
 
     def _arrange(self, block: str) -> None:
         """A photo's settings in the box tree: its article's body set in the order they ask, the
@@ -491,6 +556,13 @@ class Fixer:
             return -(asked.get("advance") or 0) or asked.get("defer") or 0
 
         body.box.children = body.heads + [b for b, _ in arranged(body.blocks, move)]
+
+
+def _enough(heights: list[float], room: float, gap: float) -> int:
+    """How many of the blocks after a photo go before it: the most that fill `room` to within `gap`
+    without spilling, else the fewest that spill."""
+    clean = [n for n, h in enumerate(heights, 1) if room - gap <= h <= room]
+    return clean[-1] if clean else next(n for n, h in enumerate(heights, 1) if h > room)
 
 
 def _scale(excess: float, image: float) -> float | None:
