@@ -8,6 +8,7 @@ import difflib
 import re
 import types
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path as FsPath
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -24,6 +25,7 @@ BAD = object()  # a value that failed to load; its errors are already recorded
 INTERNAL = {"pos", "id", "folder"}  # fields the loader sets, never read from YAML
 STR = "tag:yaml.org,2002:str"
 NULL = "tag:yaml.org,2002:null"
+INT, FLOAT, BOOL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"
 MAX_FILE_BYTES = 2 * 1024 * 1024  # an issue is ~50 KB; a larger file is a mistake or an attack
 MAX_TEXT_CHARS = 50_000  # one text field: ten times the longest article paragraph we know
 MAX_VALUES = 100_000  # YAML values in one file (aliases could otherwise multiply them)
@@ -151,6 +153,66 @@ def describe(tp: Any) -> str:
     return "a mapping with fields: " + ", ".join(_fields(tp))
 
 
+def _whole(raw: str, tag: str) -> int:
+    if tag != INT:
+        raise ValueError(f"'{raw}' is not a whole number")
+    return int(raw.replace("_", ""))
+
+
+def _number(raw: str, tag: str) -> float:
+    if tag not in (INT, FLOAT):
+        raise ValueError(f"'{raw}' is not a number")
+    value = float(raw.replace("_", ""))
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"'{raw}' is not a finite number")
+    return value
+
+
+def _date_time(raw: str, tag: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"'{raw}' is not a date and time") from None
+
+
+def _truth(raw: str, tag: str) -> bool:
+    if tag != BOOL:
+        raise ValueError(f"'{raw}' is not true or false")
+    return raw.lower() in ("true", "yes", "on", "y")
+
+
+def _date(raw: str, tag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"'{raw}' is not a date") from None
+
+
+def _time(raw: str, tag: str) -> dt.time:
+    return blocks.parse_time(raw)
+
+
+# The scalars that are not text: each read from the raw scalar and its YAML tag, a ValueError saying
+# what the value is not (the caller adds what was expected).
+_PARSERS: dict[Any, Callable[[str, str], Any]] = {int: _whole, float: _number, dt.datetime: _date_time, bool: _truth,
+                                                  dt.date: _date, dt.time: _time}
+
+
+def _outside_issue(raw: str) -> bool:
+    """A path that could reach out of the issue folder (absolute, a drive, `..`), or none at all."""
+    return raw.startswith(("/", "\\")) or ":" in raw or ".." in FsPath(raw).parts or not raw.strip()
+
+
+def _unprintable(raw: str) -> str | None:
+    """What makes a text unfit to print (a control character, a runaway length); None when nothing."""
+    for ch in raw:
+        if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
+            return f"control character U+{ord(ch):04X}; expected printable text"
+    if len(raw) > MAX_TEXT_CHARS:
+        return f"a text of {len(raw)} characters; expected at most {MAX_TEXT_CHARS} — split it into paragraphs"
+    return None
+
+
 class _Converter:
     def __init__(self, shown: str, composed: slips.Composed):
         self.shown = shown
@@ -211,44 +273,20 @@ class _Converter:
         raw = node.value
         if node.tag == NULL:
             return self.error(node, where, f"empty value; expected {describe(tp)}")
-        try:
-            if tp is int:
-                if node.tag != "tag:yaml.org,2002:int":
-                    raise ValueError(f"'{raw}' is not a whole number")
-                return int(raw.replace("_", ""))
-            if tp is float:
-                if node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-                    raise ValueError(f"'{raw}' is not a number")
-                value = float(raw.replace("_", ""))
-                if value != value or value in (float("inf"), float("-inf")):
-                    raise ValueError(f"'{raw}' is not a finite number")
-                return value
-            if tp is dt.datetime:
-                try:
-                    return dt.datetime.fromisoformat(raw)
-                except ValueError:
-                    raise ValueError(f"'{raw}' is not a date and time") from None
-            if tp is bool:
-                if node.tag != "tag:yaml.org,2002:bool":
-                    raise ValueError(f"'{raw}' is not true or false")
-                return raw.lower() in ("true", "yes", "on", "y")
-            if tp is dt.date:
-                try:
-                    return dt.date.fromisoformat(raw)
-                except ValueError:
-                    raise ValueError(f"'{raw}' is not a date") from None
-            if tp is dt.time:
-                return blocks.parse_time(raw)
-        except ValueError as e:
-            return self.error(node, where, f"{e}; expected {describe(tp)}")
-        if node.tag == "tag:yaml.org,2002:bool":
+        if (parse := _PARSERS.get(tp)) is not None:
+            try:
+                return parse(raw, node.tag)
+            except ValueError as e:
+                return self.error(node, where, f"{e}; expected {describe(tp)}")
+        if node.tag == BOOL:
             return self.error(node, where, f"'{raw}' reads as true/false; expected {describe(tp)} — put it in quotes")
-        # Text-like: the raw scalar, so that unquoted 18600166565 or 9:00 stay as typed.
-        for ch in raw:
-            if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
-                return self.error(node, where, f"control character U+{ord(ch):04X}; expected printable text")
-        if len(raw) > MAX_TEXT_CHARS:
-            return self.error(node, where, f"a text of {len(raw)} characters; expected at most {MAX_TEXT_CHARS} — split it into paragraphs")
+        if problem := _unprintable(raw):
+            return self.error(node, where, problem)
+        return self.text_like(node, tp, where)
+
+    def text_like(self, node: yaml.ScalarNode, tp: Any, where: str) -> Any:
+        """Text, a link or a file path: the raw scalar, so that unquoted 18600166565 or 9:00 stay as typed."""
+        raw = node.value
         if tp is Text:
             try:
                 inline.parse(raw)
@@ -261,7 +299,7 @@ class _Converter:
                 return self.error(node, where, f"'{raw}' is not a link; expected {describe(tp)}")
             return Url(raw.strip())
         if tp is Path:
-            if raw.startswith(("/", "\\")) or ":" in raw or ".." in FsPath(raw).parts or not raw.strip():
+            if _outside_issue(raw):
                 return self.error(node, where, f"'{raw}' is outside the issue folder; expected {describe(tp)}")
             return Path(raw)
         return raw
