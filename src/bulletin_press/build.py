@@ -9,7 +9,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,19 +59,21 @@ class Result:
     size: int
     seconds: float
     report: Report
+    _: KW_ONLY  # the rest by name: most callers read the seven above, the preview a few more
     timings: dict[str, float] = field(default_factory=dict)
     passes: int = 1  # layouts the relayout passes took (relayout.py)
     fill: tuple[PageFill, ...] = ()  # how full each page ends (fill.py)
     hints: relayout.Hints = field(default_factory=dict)  # what the passes asked of blocks (a deferred photo …)
     pages_made: int = 0  # pages laid out in all, a page made again after a photo moved included (holes.py)
-    signatures: tuple[str, ...] = ()  # preview: what each page draws (pagesig.py), to know which pages changed
-    fingerprints: tuple[str, ...] = ()  # preview: each page's boxes (pagesig.fingerprint), for the next first look
+    inputs: str = ""  # project.inputs_digest when the build read its files (batch.write_stamp)
+    trial: str | None = None  # the layout tried on the issue (`--layout`), when not its own
+    # The preview's memory for its next first look (preview/first_look.py); empty unless Options.preview.
+    signatures: tuple[str, ...] = ()  # what each page draws (pagesig.py), to know which pages changed
+    fingerprints: tuple[str, ...] = ()  # each page's boxes (pagesig.fingerprint)
     layout_hints: relayout.Hints = field(default_factory=dict)  # the hints of the relayout passes alone
     moves: dict = field(default_factory=dict)  # what the no-holes pass did to photos (block id → settings)
     moved_keys: dict = field(default_factory=dict)  # block id → holes.anchor_key of each photo in `moves`
-    subsets: subsets.Kept = field(default_factory=dict)  # preview: the font subsets written, for the next first look
-    inputs: str = ""  # project.inputs_digest when the build read its files (batch.write_stamp)
-    trial: str | None = None  # the layout tried on the issue (`--layout`), when not its own
+    subsets: subsets.Kept = field(default_factory=dict)  # the font subsets written
 
     def summary(self) -> str:
         warnings = len(self.report.warnings)
@@ -261,6 +263,8 @@ def build(project: Project, issue_id: str, options: Options = Options(),
         target.unlink()
     lap("write")
     fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
-    return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report, timings,
-                  passes, tuple(page_fill(document)), hints, pages_made, tuple(signatures), fingerprints, layout_hints, moves,
-                  moved_keys, kept, setup.inputs, setup.trial)
+    return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report,
+                  timings=timings, passes=passes, fill=tuple(page_fill(document)), hints=hints, pages_made=pages_made,
+                  inputs=setup.inputs, trial=setup.trial,
+                  signatures=tuple(signatures), fingerprints=fingerprints, layout_hints=layout_hints, moves=moves,
+                  moved_keys=moved_keys, subsets=kept)
