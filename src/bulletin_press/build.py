@@ -19,6 +19,7 @@ from . import __version__, preflight
 from .images import assets
 from .layout import no_holes as holes, passes as relayout
 from .engine import pages as pagemaker, render, font_subsets as subsets
+from .engine.boxes import page_box
 from .pdf import page_signatures as pagesig, reading_order, verify
 from .images import resample as photos
 from .cjk import numerals
@@ -262,7 +263,7 @@ def build(project: Project, issue_id: str, options: Options = Options(),
     if options.dry_run:
         target.unlink()
     lap("write")
-    fingerprints = tuple(pagesig.fingerprint(page._page_box) for page in document.pages) if options.preview else ()
+    fingerprints = tuple(pagesig.fingerprint(page_box(page)) for page in document.pages) if options.preview else ()
     return Result(profile.name, out_path, html_path, len(document.pages), size, time.perf_counter() - t0, report,
                   timings=timings, passes=passes, fill=tuple(page_fill(document)), hints=hints, pages_made=pages_made,
                   inputs=setup.inputs, trial=setup.trial,

@@ -12,8 +12,8 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from PIL import Image as PILImage, ImageOps
 from weasyprint.formatting_structure import boxes
-from weasyprint.images import RasterImage
 
+from ..engine.boxes import RasterImage, page_box, raster_image
 from ..filecache import remember
 from .received import has_alpha
 
@@ -32,7 +32,7 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
     jobs = []
     for page in document.pages:
         # placeholders=True: a photo positioned absolutely in its frame is found through its placeholder.
-        for box in page._page_box.descendants(placeholders=True):
+        for box in page_box(page).descendants(placeholders=True):
             if isinstance(box, boxes.ReplacedBox) and isinstance(box.replacement, RasterImage) and box.element is not None:
                 source = _local_path(box.element.get("src") or "")
                 if source and source.suffix.lower() in RASTER and box.width and box.height:
@@ -67,7 +67,7 @@ def fit_to_placement(document: weasyprint.Document, cache: Path, dpi: int, quali
         if copy := made[target]:
             if copy not in images:
                 with PILImage.open(copy) as im:
-                    images[copy] = RasterImage(im, copy.name, copy.read_bytes(), filename=str(copy))
+                    images[copy] = raster_image(im, copy)
             box.replacement = images[copy]
     return sum(made[target] is not None for _, target in placed)
 
@@ -148,7 +148,7 @@ def css_images(document: weasyprint.Document) -> list[tuple[int, object, str, in
     the page boxes (an @page background), the canvas (the root's) and every box's (a masthead cover)."""
     found = []
     for number, page in enumerate(document.pages, 1):
-        root = page._page_box
+        root = page_box(page)
         holders = [(root, "canvas_background"), *((box, "background") for box in root.descendants(placeholders=True))]
         for box, attribute in holders:
             background = getattr(box, attribute, None)
@@ -170,7 +170,7 @@ def fit_css_images(document: weasyprint.Document, cache: Path, dpi: int | None, 
     jobs = css_images(document)
     if bleed:
         for page in document.pages:
-            _bleed_backgrounds(page._page_box)
+            _bleed_backgrounds(page_box(page))
     if not dpi or not jobs:
         return 0
     cache.mkdir(parents=True, exist_ok=True)
@@ -188,7 +188,7 @@ def fit_css_images(document: weasyprint.Document, cache: Path, dpi: int | None, 
         if target is None:
             continue
         with PILImage.open(target) as im:
-            image = RasterImage(im, target.name, target.read_bytes(), filename=str(target))
+            image = raster_image(im, target)
         layers = list(background.layers)
         layers[index] = layer._replace(image=image)
         setattr(box, attribute, background._replace(layers=layers))

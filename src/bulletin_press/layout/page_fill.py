@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..engine.boxes import page_box
+
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
     import weasyprint
     from weasyprint.formatting_structure import boxes as wboxes
@@ -41,13 +43,13 @@ def in_flow(box: "wboxes.Box") -> Iterator["wboxes.Box"]:
     An absolutely positioned box (a photo in its frame) is read through the placeholder that
     WeasyPrint leaves in its parent's children."""
     from weasyprint.formatting_structure import boxes
-    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from ..engine.boxes import AbsolutePlaceholder, placed_box
 
     stack = [box]  # not recursive: the pass walks every page it makes (a generator per box cost ~2×)
     while stack:
         box = stack.pop()
         if isinstance(box, AbsolutePlaceholder):
-            box = box._box
+            box = placed_box(box)
         if isinstance(box, boxes.MarginBox):
             continue
         yield box
@@ -117,7 +119,7 @@ def starts_own_page(page: "wboxes.PageBox", seen: set, cards: bool = True) -> bo
 
 def page_fill(document: "weasyprint.Document") -> list[PageFill]:
     """For every page: the empty share of its body at the bottom, and whether the rule exempts it."""
-    pages = [p._page_box for p in document.pages]
+    pages = [page_box(p) for p in document.pages]
     seen: set = set()
     forced: list[bool] = []
     for page in pages:
@@ -191,14 +193,14 @@ def _marks(box: "wboxes.Box", page_bottom: float, columns: list | None) -> list[
     document order (content_bottom's rules); column boxes are not entered but appended to
     `columns` (when a list is given) with the path of their parents."""
     from weasyprint.formatting_structure import boxes
-    from weasyprint.layout.absolute import AbsolutePlaceholder
+    from ..engine.boxes import AbsolutePlaceholder, placed_box
 
     out: list[tuple[float, float, Any]] = []
     stack: list[tuple[Any, Any]] = [(box, None)]
     while stack:
         inner, head = stack.pop()
         if isinstance(inner, AbsolutePlaceholder):
-            inner = inner._box
+            inner = placed_box(inner)
         if isinstance(inner, boxes.MarginBox):
             continue
         if columns is not None and getattr(inner, "is_column", False) and inner is not box:
@@ -275,4 +277,4 @@ def column_fill(document: "weasyprint.Document") -> list[ColumnFill]:
     """Every column of every page (ColumnFill), pages in order: the page promises per column."""
     pages = page_fill(document)
     return [column for fill, page in zip(pages, document.pages)
-            for column in page_columns(page._page_box, fill.number, fill.exempt, fill.last)]
+            for column in page_columns(page_box(page), fill.number, fill.exempt, fill.last)]

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ..engine.pdf_objects import pdf_bytes, stream_bytes
+
 NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
 SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
 
@@ -37,7 +39,7 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
             if key not in digests:
                 h = hashlib.sha256()
                 if isinstance(obj, pydyf.Stream):
-                    h.update(b"\n".join(pydyf._to_bytes(item) for item in obj.stream))  # noqa: SLF001
+                    h.update(stream_bytes(obj))
                     h.update(_serialised({k: v for k, v in obj.extra.items() if k != "Resources"}, resolve))
                     if "Resources" in obj.extra:  # a form's own fonts and images: by what they are, as a page's
                         h.update(resource_digest(obj.extra["Resources"]))
@@ -79,7 +81,7 @@ def collector(into: list[str]) -> Callable[[Any, Any], None]:
                 h.update(repr(page.get(box)).encode())
             contents = page.get("Contents")
             for stream in (resolve(c) for c in (contents if isinstance(contents, list) else [contents])):
-                data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)  # noqa: SLF001
+                data = stream_bytes(stream)
                 h.update(NAME.sub(lambda m: b"/" + digest(names[m.group(1)]).hex().encode()  # noqa: B023 (called at once)
                                   if m.group(1) in names else m.group(0), data))  # noqa: B023
             into.append(h.hexdigest()[:24])
@@ -94,11 +96,11 @@ def _serialised(obj: Any, resolve: Callable[[Any], Any]) -> bytes:
 
     if isinstance(obj, dict):
         return b"<<" + b" ".join(str(k).encode() + b" " + _serialised(resolve(v), lambda r: r) if isinstance(v, bytes)
-                                 and v.endswith(b" R") else str(k).encode() + b" " + pydyf._to_bytes(v)  # noqa: SLF001
+                                 and v.endswith(b" R") else str(k).encode() + b" " + pdf_bytes(v)
                                  for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))) + b">>"
     if isinstance(obj, pydyf.Stream):
-        return b"\n".join(pydyf._to_bytes(item) for item in obj.stream)  # noqa: SLF001
-    return pydyf._to_bytes(obj)  # noqa: SLF001
+        return stream_bytes(obj)
+    return pdf_bytes(obj)
 
 
 # What a box's drawing shows beyond its place and text: the properties a stylesheet edit most often changes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..engine.boxes import page_box
 from ..layout.page_fill import in_flow
 
 if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
@@ -13,7 +14,7 @@ if TYPE_CHECKING:  # only render.py imports WeasyPrint (--help stays fast)
 
 def _articles(document: "weasyprint.Document") -> list[Any]:
     """Every laid-out fragment of an <article>, page after page: WeasyPrint tags each as one /Art."""
-    return [box for page in document.pages for box in in_flow(page._page_box) if box.element_tag == "article"]
+    return [box for page in document.pages for box in in_flow(page_box(page)) if box.element_tag == "article"]
 
 
 def _moves(articles: list[Any], moved: Sequence[tuple[Any, Any, bool]]) -> list[tuple[tuple[int, int], tuple[int, int], bool]]:

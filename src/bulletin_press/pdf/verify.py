@@ -17,6 +17,7 @@ from ..cjk.filters import Typography
 from ..typeset import plain_text
 from ..content.model import Issue, Value
 from ..diagnostics import Finding, Pos, Report
+from ..engine.boxes import page_box
 from ..machine import usable_cpus
 
 # What the engine may add between characters without changing the text (spacing, joiners).
@@ -54,7 +55,7 @@ def text_boxes(document: weasyprint.Document) -> tuple[tuple[int, boxes.TextBox,
             yield from walk(child, margin)
 
     return tuple((number, box, margin) for number, page in enumerate(document.pages, 1)
-                 for box, margin in walk(page._page_box, False))
+                 for box, margin in walk(page_box(page), False))
 
 
 def check_completeness(issue: Issue, document: weasyprint.Document, settings: Typography) -> list[Finding]:
@@ -156,7 +157,7 @@ def float_areas(document: weasyprint.Document) -> dict[int, list[Area]]:
     (A floated ::first-letter never gets here: preflight/stylesheets.py refuses it.)"""
     found: dict[int, list[Area]] = {}
     for number, page in enumerate(document.pages, 1):
-        stack: list[boxes.Box] = [page._page_box]
+        stack: list[boxes.Box] = [page_box(page)]
         while stack:
             box = stack.pop()
             if box.is_floated() and any(isinstance(b, boxes.TextBox) and b.text.strip() for b in box.descendants()):
@@ -257,6 +258,6 @@ def check_overflow(document: weasyprint.Document, report: Report, where: Pos) ->
     """Text that runs past the right edge of the page's content area is clipped for the reader."""
     pages = document.pages
     for number, box, margin in text_boxes(document):
-        page = pages[number - 1]._page_box
+        page = page_box(pages[number - 1])
         if not margin and box.position_x + box.width > page.content_box_x() + page.width + 1:
             report.warn(where, f"page {number}: text '{box.text[:30]}' runs past the right margin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..diagnostics import Finding, Pos
+from ..engine.pdf_objects import stored_size
 
 
 def check_budget(pdf: Path, budget_bytes: int, where: Pos) -> list[Finding]:
@@ -33,7 +34,7 @@ def contributors(pdf: Path) -> list[tuple[str, int]]:
         for ref in (resources.get("/XObject") or {}).values():
             obj = ref.get_object()
             if obj.get("/Subtype") == "/Image" and ref.idnum not in seen:
-                seen[ref.idnum] = (f"image {obj['/Width']}×{obj['/Height']}", len(obj._data))
+                seen[ref.idnum] = (f"image {obj['/Width']}×{obj['/Height']}", stored_size(obj))
         for ref in (resources.get("/Font") or {}).values():
             font = ref.get_object()
             for descendant in font.get("/DescendantFonts") or [font]:
@@ -44,5 +45,5 @@ def contributors(pdf: Path) -> list[tuple[str, int]]:
                 for key in ("/FontFile", "/FontFile2", "/FontFile3"):
                     if key in desc and desc.raw_get(key).idnum not in seen:
                         stream = desc[key].get_object()
-                        seen[desc.raw_get(key).idnum] = (f"font {str(font['/BaseFont']).split('+')[-1]}", len(stream._data))
+                        seen[desc.raw_get(key).idnum] = (f"font {str(font['/BaseFont']).split('+')[-1]}", stored_size(stream))
     return sorted(seen.values(), key=lambda item: -item[1])

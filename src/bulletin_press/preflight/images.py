@@ -5,6 +5,7 @@ from __future__ import annotations
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
+from ..engine.boxes import page_box
 from ..images.assets import Asset
 from ..content.model import Image, Issue
 from ..diagnostics import Finding, Pos, relpath
@@ -19,7 +20,7 @@ def check_resolution(issue: Issue, document: weasyprint.Document, assets: dict[s
     images = {v.src: v for v, _ in issue.walk() if isinstance(v, Image)}
     worst: dict[str, tuple[float, int, float, float]] = {}
     for number, page in enumerate(document.pages, 1):
-        for box in page._page_box.descendants(placeholders=True):  # photos sit absolutely in their frames
+        for box in page_box(page).descendants(placeholders=True):  # photos sit absolutely in their frames
             if not isinstance(box, boxes.ReplacedBox) or box.element is None:
                 continue
             asset = by_url.get(box.element.get("src"))

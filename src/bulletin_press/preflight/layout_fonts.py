@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import tinycss2
 
 from ..diagnostics import Finding, Pos, relpath
+from ..engine.boxes import page_box
 from ..filecache import Codepoints, remember_codepoints
 from ..fonts import Fonts, codepoints, fallback_family
 from ..templates import Layout
@@ -171,7 +172,7 @@ def check_fallbacks(document: object, layout: Layout, fonts: Fonts | None = None
         return fallback_family(ch) or "no font (a blank box)"
 
     for page in document.pages:  # type: ignore[attr-defined]
-        for box in page._page_box.descendants():
+        for box in page_box(page).descendants():
             if not isinstance(box, boxes.TextBox):
                 continue
             stack = tuple(box.style["font_family"])
