@@ -75,3 +75,32 @@ def test_text_is_unchanged_and_plain_weasyprint_is_ragged(tmp_path: Path) -> Non
 
 def test_refuses_other_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     refuses_other_weasyprint(justify, monkeypatch)
+
+
+NAMES = "".join(f"志愿者王{c}明、李{c}华和张{c}{c}在湿地巡护，" for c in ("𠀋", "𬞟")) * 4  # Extension B, E (in the house faces)
+
+
+def test_a_name_with_a_han_extension_character_is_spaced_as_han(tmp_path: Path) -> None:
+    """On a flush line, an Extension B or E character stands as far from the next as any Han
+    character does: it takes its share of the line's extra space (cjk/chars.py)."""
+    justify.install()
+    target = tmp_path / "names.pdf"
+    weasyprint.HTML(string=HTML.replace(PARAGRAPH, NAMES, 1)).write_pdf(target)
+    with pdfplumber.open(target) as doc:
+        chars = [c for c in doc.pages[0].chars if c["text"].strip() and "Serif" in c["fontname"]]
+    rows: dict[float, list[dict]] = {}
+    for c in chars:
+        rows.setdefault(round(c["top"], 1), []).append(c)
+    lines_ = [row for _, row in sorted(rows.items())][:-1]  # the last line is not spread
+    assert len(lines_) >= 3
+    checked = 0
+    for row in lines_:
+        assert abs(max(c["x1"] for c in row) - RIGHT) <= 0.5
+        pitch = {a["text"]: b["x0"] - a["x0"] for a, b in zip(row, row[1:]) if a["text"] in "志愿者在湿地巡护"}
+        usual = max(pitch.values())
+        for a, b in zip(row, row[1:]):
+            if a["text"] in "𠀋𬞟":
+                assert abs((b["x0"] - a["x0"]) - usual) <= 0.05, (a["text"], b["x0"] - a["x0"], usual)
+                checked += 1
+    assert checked >= 6
+    assert all(justify.CJK.fullmatch(name) for name in ("王𠀀明", "张𬞟华", "王\U00031350明"))  # H too

@@ -276,6 +276,15 @@ def test_widths_give_short_columns_their_width_and_long_ones_the_rest() -> None:
     assert (roomy[1] - 1.3) / (roomy[0] - 1.3) == pytest.approx(20 / 5, rel=0.01)  # all on one line: slack shared
 
 
+def test_a_name_with_a_han_extension_character_breaks_anywhere_as_han() -> None:
+    """Extension A–H characters (names use them) are Han in the width measure: 1 em each, and no
+    run of them is taken for a Latin word no line may break (the column's least width)."""
+    for name in ("王𠀀明", "张𬞟华", "㐀㐁华", "𠀋𠀋𠀋𠀋𠀋𠀋𠀋𠀋合作社", "王\U00031350明"):  # B, E, A, B, H
+        assert tables.width(name) == len(name)
+        assert tables.unbreakable(name) == 0.0, name
+    assert tables.unbreakable("Zhang 张𬞟华") == tables.unbreakable("Zhang")
+
+
 def test_number_columns_are_found_and_padded_to_a_decimal_tab() -> None:
     assert tables.numeric(["1,280.00", "96.00", "27103400.95", "—"]) == (True, pytest.approx(2.55))  # .00 in ch
     assert tables.numeric(["12%", "8%"]) == (True, 0.0)  # nothing after the integers but one unit: no box

@@ -6,15 +6,16 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
+from . import chars
 from ..content import addresses
 
-HAN = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN = chars.CJK_LETTERS  # Han (Extensions A–I), kana, bopomofo: cjk/chars.py
 LATIN = "A-Za-z0-9\u00c0-\u024f"
 # Marks whose glyph sits on one half of a full-width cell, the other half blank.
 CLOSING = "，。、；：？！）》」』】〕”’"  # blank on the right
 OPENING = "（《「『【〔“‘"  # blank on the left
-CJK_CONTEXT = re.compile(f"[{HAN}{CLOSING}{OPENING}\u3000-\u303f\uff00-\uffef]")
-IS_HAN = re.compile(f"[{HAN}]")
+CJK_CONTEXT = re.compile(f"[{HAN}{CLOSING}{OPENING}{chars.CJK_PUNCTUATION}{chars.FULLWIDTH}]")
+IS_HAN = chars.IS_CJK_LETTER
 IS_LATIN = re.compile(f"[{LATIN}]")
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 QUOTES = {'"': "“”", "'": "‘’"}
@@ -217,7 +218,7 @@ def latin_quotes(text: str) -> set[int]:
     return latin
 
 
-CHINESE_MARK = re.compile(f"[{HAN}\u3000-\u303f\uff00-\uffef]")  # Han, or a full-width mark
+CHINESE_MARK = re.compile(f"[{HAN}{chars.CJK_PUNCTUATION}{chars.FULLWIDTH}]")  # Han, or a full-width mark
 
 
 def _quote_pairs(text: str, quote: str, free) -> list[tuple[int, int]]:

@@ -22,7 +22,6 @@ or spread twice: the output depends on it, so `install()` refuses another WeasyP
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,16 +31,13 @@ from weasyprint.text import line_break as wp_line_break
 from weasyprint.text.ffi import pango
 
 from .hooks import Hook
+from ..cjk import chars
 
 SUPPORTED = ("70.",)  # WeasyPrint versions whose internals this module was written against
 
-# Characters that take inter-character space: Han, kana, CJK and full-width punctuation,
-# Chinese quotation marks. Dashes and ellipses are left out so that —— and …… never split.
-CJK = re.compile(
-    "[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2018\u2019\u201c\u201d"
-    "\U00020000-\U0003134f]+"
-)
+# Characters that take inter-character space: Han (Extensions A–I), kana, CJK and full-width
+# punctuation, Chinese quotation marks; not dashes and ellipses (cjk/chars.py).
+CJK = chars.JUSTIFIED_RUN
 
 HAN_MAX = 0.15  # issue 20's promise: no line whose Han characters stand more than this apart (em)
 

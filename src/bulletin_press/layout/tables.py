@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from . import passes as relayout
+from ..cjk import chars
 from ..cjk.filters import Typography
 from ..content import addresses
 from ..content.blocks import Table
+from ..engine.boxes import page_box
 from ..typeset import DEFAULT, plain_text
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ FLOOR_EM = 4.0  # no column narrower, unless everything is short of room (an add
 # A number as a table prints it: sign, currency, digits with thousands commas, a fraction, a unit.
 NUMBER = re.compile(r"(?P<lead>[+\-−±]?[¥￥$€£]?)(?P<int>\d[\d,]*)(?P<frac>\.\d+)?(?P<unit>[%‰]?)")
 PLACEHOLDER = re.compile(r"[—–\-－/]*")  # an empty or dashed cell in a column of numbers
-LATIN_WORD = re.compile(r"[^\s\u200b\u2060\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+LATIN_WORD = chars.NON_CJK_WORD  # Han of every extension (names use B–H) breaks anywhere, as CJK marks do
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def continue_groups(document: weasyprint.Document, hints: relayout.Hints) -> dic
     added: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
     for number, page in enumerate(document.pages, 1):
-        for box, multicol in _walk_columns(page._page_box):
+        for box, multicol in _walk_columns(page_box(page)):
             element = getattr(box, "element", None)
             if element is None:
                 continue
