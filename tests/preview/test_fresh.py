@@ -145,7 +145,7 @@ def test_an_edit_the_whole_render_refuses_leaves_the_last_good_pages(tmp_path: P
     path.write_text(path.read_text(encoding="utf-8").replace("冬季", "冬\ue000季", 1), encoding="utf-8")
     previewer.render()
     assert [changed for changed, _ in looks] == [[1]] and "U+E000" in previewer.state.error
-    assert previewer.state.changed_pages == [1]  # the look's page goes back
+    assert previewer.state.changed_pages == (1,)  # the look's page goes back
     assert (previewer.state.signatures, [previewer.page_png(n) for n in range(1, previewer.state.pages + 1)]) == good
 
 

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,21 +27,32 @@ from ..project import Project
 PAGE_DPI = 110  # page images: sharp enough to read body text on a laptop screen
 
 
-@dataclass
+# PDFium is not thread-safe: every call into it, from any thread, holds this lock (rasterise).
+PDFIUM = threading.RLock()
+
+
+@dataclass(frozen=True)
 class State:
-    """What the page shows: the newest PDF, or why there is none; bumped on every render."""
+    """What the page shows: the newest PDF, or why there is none; bumped on every render. Never
+    changed once made: a render makes a new one and swaps it in whole (`Previewer.state`), so a
+    reader that takes `state` once sees one generation, its pages and their signatures together."""
 
     generation: int = 0
-    pdf: bytes | None = None
+    pdf: bytes | None = field(default=None, repr=False)
     pages: int = 0
     seconds: float = 0.0
     error: str = ""
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     signatures: tuple[str, ...] = ()  # what each page draws (pagesig.py)
-    changed_pages: list[int] = field(default_factory=list)  # pages whose image differs from the last generation's
-    images: dict[str, bytes] = field(default_factory=dict)  # page images by signature: kept while a page shows it
+    changed_pages: tuple[int, ...] = ()  # pages whose image differs from the last generation's
     final: bool = True  # False: a first look (quicklook.py) — the changed page is new, the whole render still to come
-    changed: threading.Condition = field(default_factory=threading.Condition)
+    look: quicklook.Look | None = None  # the first look's page, drawn from its own one-page PDF
+
+    def source(self, number: int) -> tuple[bytes, int] | None:
+        """The PDF and page number that page `number` is drawn from."""
+        if self.look is not None and number == self.look.number:
+            return self.look.pdf, 1
+        return (self.pdf, number) if self.pdf is not None and 1 <= number <= self.pages else None
 
 
 class Previewer:
@@ -52,8 +63,9 @@ class Previewer:
         self.issue_id = issue_id
         self.layout = layout  # `--layout`: a layout tried on the issue
         self.folder = project.issue_folder(issue_id)
-        self.state = State()
-        self.lock = threading.Lock()
+        self.state = State()  # replaced whole, never written field by field (State)
+        self.changed = threading.Condition()  # notified with each new state
+        self.images: dict[str, bytes] = {}  # page images by the signature they were drawn from (under PDFIUM)
         self.memory: quicklook.Memory | None = None  # what the last whole render leaves for a first look
         self.dirty = threading.Event()  # a save not yet rendered: set by the watcher, cleared by the renderer
 
@@ -61,7 +73,7 @@ class Previewer:
         """Show the first page the save changed as soon as it is drawn (a first look), then every page
         once the whole issue is rendered; a newer save abandons the rendering (`dirty`)."""
         start = time.perf_counter()
-        last_good = (self.state.signatures, self.state.pages)  # what an error shows again, a first look undone
+        last_good = self.state  # what an error shows again, a first look undone
         if self.memory is not None and not self.state.error:
             gc.disable()  # no collection pause while the save waits to be seen: give_back_memory collects after
             try:
@@ -93,37 +105,44 @@ class Previewer:
             error = "\n".join(map(str, e.findings))
         except Exception as e:  # noqa: BLE001 - a template or CSS mistake must not stop the server
             error = f"{type(e).__name__}: {e}"
-        with self.state.changed, self.lock:  # page_png reads the PDF and the signatures of one generation
-            s = self.state
-            s.generation += 1
-            s.seconds = time.perf_counter() - start
-            s.error, s.warnings, s.final = error or "", warnings, True
-            if pdf is not None:
-                # A page that draws what it drew keeps its image: only the changed pages are drawn again.
-                old = s.signatures
-                s.changed_pages = [n for n, sig in enumerate(signatures, 1) if n > len(old) or old[n - 1] != sig]
+        s = self.state
+        if pdf is not None:
+            # A page that draws what it drew keeps its image: only the changed pages are drawn again.
+            changed = tuple(n for n, sig in enumerate(signatures, 1) if n > len(s.signatures) or s.signatures[n - 1] != sig)
+            new = State(generation=s.generation + 1, pdf=pdf, pages=pages, seconds=time.perf_counter() - start,
+                        warnings=tuple(warnings), signatures=signatures, changed_pages=changed)
+        else:  # the last good pages stay as they were, the page a first look showed too
+            changed = tuple(n for n in range(1, s.pages + 1) if s.signatures[n - 1:n] != last_good.signatures[n - 1:n])
+            new = replace(last_good, generation=s.generation + 1, seconds=time.perf_counter() - start, error=error or "",
+                          warnings=tuple(warnings), changed_pages=changed, final=True)
+        self._publish(new)
+        if pdf is not None:
+            with PDFIUM:  # the images of pages no longer shown go (a reader of an older state may add one back)
                 shown = set(signatures)
-                s.images = {sig: png for sig, png in s.images.items() if sig in shown}
-                s.pdf, s.pages, s.signatures = pdf, pages, signatures
-            else:  # the last good pages stay as they were, the page a first look showed too
-                s.changed_pages = [n for n in range(1, s.pages + 1) if s.signatures[n - 1:n] != last_good[0][n - 1:n]]
-                s.signatures, s.pages = last_good
-            s.changed.notify_all()
+                self.images = {sig: png for sig, png in self.images.items() if sig in shown}
         give_back_memory()
 
     def _show_look(self, look: quicklook.Look, start: float) -> None:
         """A generation that changes only the first look's page (its image drawn before it is shown)."""
-        png = rasterise(look.pdf, 1)
-        with self.state.changed, self.lock:
-            s = self.state
-            s.generation += 1
-            s.seconds = time.perf_counter() - start
-            s.final = False
-            s.signatures = s.signatures[:look.number - 1] + (look.signature,) + s.signatures[look.number:]
-            s.pages = max(s.pages, look.number)
-            s.images[look.signature] = png
-            s.changed_pages = [look.number]
-            s.changed.notify_all()
+        self._store(look.signature, (look.pdf, 1))
+        s = self.state
+        self._publish(replace(s, generation=s.generation + 1, seconds=time.perf_counter() - start, final=False,
+                              signatures=s.signatures[:look.number - 1] + (look.signature,) + s.signatures[look.number:],
+                              pages=max(s.pages, look.number), changed_pages=(look.number,), look=look))
+
+    def _publish(self, state: State) -> None:
+        """The one place the state changes (the renderer's thread alone writes it): swapped in whole."""
+        with self.changed:
+            self.state = state
+            self.changed.notify_all()
+
+    def _store(self, signature: str, source: tuple[bytes, int]) -> bytes:
+        """The image of the page drawn from `source`, kept under the signature it draws."""
+        with PDFIUM:
+            png = self.images.get(signature)
+            if png is None:
+                png = self.images[signature] = rasterise(*source)
+            return png
 
     def watched(self) -> list[Path]:
         return [self.folder, self.project.layouts, self.project.fonts]
@@ -143,31 +162,34 @@ class Previewer:
                 except Exception as e:  # noqa: BLE001 - the next save must still be rendered
                     print(f"preview: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
 
-    def signature(self, number: int) -> str | None:
+    def page(self, number: int) -> tuple[str, bytes] | None:
+        """Page `number`'s signature and its image, both of one state (read once)."""
         s = self.state
-        return s.signatures[number - 1] if 1 <= number <= len(s.signatures) else None
+        source = s.source(number)
+        if source is None or s.pdf is None:
+            return None
+        signature = s.signatures[number - 1]
+        return signature, self._store(signature, source)
 
     def page_png(self, number: int) -> bytes | None:
-        with self.lock:
-            s = self.state
-            if s.pdf is None or not 1 <= number <= s.pages:
-                return None
-            signature = s.signatures[number - 1]
-            if signature in s.images:
-                return s.images[signature]
-            s.images[signature] = rasterise(s.pdf, number)
-            return s.images[signature]
+        page = self.page(number)
+        return page[1] if page else None
 
 
 def rasterise(pdf: bytes, number: int) -> bytes:
-    """Page `number` of a PDF as the PNG the browser is sent."""
+    """Page `number` of a PDF as the PNG the browser is sent; PDFium called under its lock."""
     from io import BytesIO
 
-    doc = pypdfium2.PdfDocument(pdf)
-    try:
-        image = doc[number - 1].render(scale=PAGE_DPI / 72).to_pil()
-    finally:
-        doc.close()
+    with PDFIUM:
+        doc = pypdfium2.PdfDocument(pdf)
+        try:
+            page = doc[number - 1]
+            bitmap = page.render(scale=PAGE_DPI / 72)
+            image = bitmap.to_pil().copy()  # PIL's own pixels: the bitmap is freed here, under the lock
+            bitmap.close()
+            page.close()
+        finally:
+            doc.close()
     buf = BytesIO()
     image.save(buf, "PNG", optimize=False, compress_level=1)
     return buf.getvalue()
@@ -195,7 +217,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def page_html(previewer: Previewer) -> str:
-    s = previewer.state
+    s = previewer.state  # one read: one generation
     # Each image's address names what the page draws: the browser keeps the pages that did not change.
     pages = "".join(f'<img id="page-{n}" src="/page/{n}.png?s={s.signatures[n - 1]}" alt="page {n}">'
                     for n in range(1, s.pages + 1))
@@ -231,17 +253,18 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
             if path == "/":
                 self._send(200, "text/html; charset=utf-8", page_html(previewer).encode())
             elif path == "/status.json":
-                s = previewer.state
+                s = previewer.state  # one read: one generation
                 body = {"generation": s.generation, "pages": s.pages, "seconds": s.seconds, "error": s.error,
                         "changed": s.changed_pages, "final": s.final}
                 self._send(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
             elif path.startswith("/page/") and path.endswith(".png"):
-                png = previewer.page_png(int(path[6:-4])) if path[6:-4].isdigit() else None
-                current = previewer.signature(int(path[6:-4])) if png else None
-                # An address naming the page's current signature always shows that image: cache it.
-                immutable = current is not None and urlsplit(self.path).query == f"s={current}"
-                if png:
-                    self._send(200, "image/png", png, "max-age=31536000, immutable" if immutable else "no-store")
+                page = previewer.page(int(path[6:-4])) if path[6:-4].isdigit() else None
+                if page:
+                    # An address naming the signature the image was drawn from always shows that image: cache it.
+                    signature, png = page
+                    immutable = urlsplit(self.path).query == f"s={signature}"
+                    self._send(200, "image/png", png, "max-age=31536000, immutable" if immutable else "no-store",
+                               etag=signature)
                 else:
                     self._send(404, "text/plain", b"no such page")
             elif path == "/events":
@@ -257,7 +280,7 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
-            cond = previewer.state.changed
+            cond = previewer.changed
             try:
                 while True:
                     with cond:
@@ -272,11 +295,13 @@ def make_handler(previewer: Previewer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 return
 
-        def _send(self, status: int, kind: str, body: bytes, cache: str = "no-store") -> None:
+        def _send(self, status: int, kind: str, body: bytes, cache: str = "no-store", etag: str = "") -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", cache)
+            if etag:  # the signature the image was drawn from
+                self.send_header("ETag", f'"{etag}"')
             self.end_headers()
             self.wfile.write(body)
 
