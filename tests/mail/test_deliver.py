@@ -3,6 +3,8 @@ configuration faults said in one line, the rate limit."""
 
 from __future__ import annotations
 
+import smtplib
+import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -285,3 +287,51 @@ def test_a_server_gone_mid_run_defers_the_member(request: pytest.FixtureRequest)
     outcome = carrier.deliver(message("b@example.org"), "s@cega.example.org", "b@example.org")
     assert (outcome.status, outcome.reply) == (TEMPORARY, f"cannot connect to 127.0.0.1:{controller.port}: nothing is "
                                                           "listening there; check smtp.host and smtp.port in mail.yaml")
+
+
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[smtplib.SMTP, socket.socket]]:
+    """Each session the postman opens, with the socket it was connected on."""
+    sessions: list[tuple[smtplib.SMTP, socket.socket]] = []
+    open_session = Postman._open
+
+    def spy(self: Postman) -> smtplib.SMTP:
+        smtp = open_session(self)
+        sessions.append((smtp, smtp.sock))
+        return smtp
+
+    monkeypatch.setattr(Postman, "_open", spy)
+    return sessions
+
+
+def closed(session: tuple[smtplib.SMTP, socket.socket]) -> bool:
+    smtp, plain = session
+    return smtp.sock is None and plain.fileno() == -1  # after STARTTLS the plain socket lives on inside the TLS one
+
+
+def test_a_login_that_raises_closes_the_socket(request: pytest.FixtureRequest, tls: Tls,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """smtplib sends AUTH in ASCII: a password it cannot encode raises inside login, after STARTTLS."""
+    sessions = opened(monkeypatch)
+    port = serve(request, Recorder(), "starttls", tls)
+    carrier = postman(port, security="starttls", ca_file=tls.ca_file, user=USER, password="pässwort-55")
+    with pytest.raises(UnicodeEncodeError):
+        carrier.deliver(message("a@example.org"), "sender@cega.example.org", "a@example.org")
+    assert len(sessions) == 1 and closed(sessions[0])
+
+
+@pytest.mark.parametrize("failure", ["untrusted", "raises"])
+def test_a_starttls_that_fails_closes_the_socket(request: pytest.FixtureRequest, tls: Tls,
+                                                 monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    """The certificate refused (a fault said), or STARTTLS raising what smtplib does not expect."""
+    sessions = opened(monkeypatch)
+    port = serve(request, Recorder(), "starttls", tls)
+    if failure == "raises":
+        def starttls(self: smtplib.SMTP, **kwargs: object) -> None:
+            raise RuntimeError("No SSL support included in this Python")  # smtplib's own, without the ssl module
+
+        monkeypatch.setattr(smtplib.SMTP, "starttls", starttls)
+    carrier = postman(port, security="starttls", ca_file=None if failure == "untrusted" else tls.ca_file,
+                      user=USER, password=PASSWORD)
+    with pytest.raises(ConfigFault if failure == "untrusted" else RuntimeError):
+        carrier.deliver(message("a@example.org"), "sender@cega.example.org", "a@example.org")
+    assert len(sessions) == 1 and closed(sessions[0])

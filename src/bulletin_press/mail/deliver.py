@@ -181,6 +181,9 @@ class Postman:
         except (OSError, smtplib.SMTPException) as e:
             smtp.close()
             raise self._fault(f"cannot open a session with {self.where}: {describe(e, s.timeout)}", True) from None
+        except BaseException:  # anything else starttls or login raises (a password smtplib cannot encode): no socket left open
+            smtp.close()
+            raise
         self.connections += 1
         return smtp
 
