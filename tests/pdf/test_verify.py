@@ -120,6 +120,46 @@ def test_the_text_layer_is_read_on_two_cores_page_for_page(tmp_path: Path, monke
     assert verify._page_texts(pdf, 10) == texts and forks == [1, 1]
 
 
+@pytest.mark.parametrize("pages", [10, 3])
+def test_the_disk_syncs_while_the_text_is_read_but_no_thread_runs_at_the_fork(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
+    """write_pdf's fsync thread starts once the check has forked (a child forked beside a running thread
+    may inherit a lock held for ever); short PDFs, read without a fork, are synced too."""
+    import os
+    import threading
+
+    import weasyprint
+
+    from bulletin_press.engine import render
+    from bulletin_press.pdf import verify
+
+    events: list[str] = []
+    fork, fsync = os.fork, os.fsync
+
+    def counted_fork() -> int:
+        events.append(f"fork with {threading.active_count()} thread(s)")
+        return fork()
+
+    def logged_fsync(fd: int) -> None:
+        events.append("fsync")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    monkeypatch.setattr(os, "fsync", logged_fsync)
+    html = "".join(f"<p style='break-after: page'>第{n}页：湿地保护 page {n}</p>" for n in range(1, pages + 1))
+    document = weasyprint.HTML(string=html).render()
+    texts: list[list[str]] = []
+
+    def check(written: Path) -> None:
+        texts.extend(verify._page_texts(written, pages))
+        events.append("read")
+
+    render.write_pdf(document, tmp_path / "out.pdf", check=check)
+    assert [t.split("：")[0] for t, in texts] == [f"第{n}页" for n in range(1, pages + 1)]
+    forked = ["fork with 1 thread(s)"] if pages >= 8 and verify.usable_cpus() > 1 else []
+    assert events[:len(forked)] == forked and sorted(events[len(forked):]) == ["fsync", "read"]
+
+
 def test_text_lost_on_a_page_the_child_reads_is_an_error(tmp_path: Path, forks: list[int]) -> None:
     filler = "".join(f"\n      - 第{n}段：湿地保护工作进入新的阶段，志愿者在冬季开展鸟类调查与栖息地巡护，记录候鸟迁徙的路线。" * 3
                      for n in range(1, 120))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import secrets
+import threading
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -122,18 +124,61 @@ def write_pdf(document: weasyprint.Document, target: Path, check: Callable[[Path
     _remove_stale_parts(target)
     fd, tmp = _create_part(target)
     try:
-        with os.fdopen(fd, "wb") as out, ThreadPoolExecutor(1) as disk:
+        with os.fdopen(fd, "wb") as out:
             document.write_pdf(out, finisher=finisher, **options)
             out.flush()
-            synced = disk.submit(os.fsync, out.fileno())  # the check reads the written bytes meanwhile
-            if check:
-                check(tmp)  # raises to refuse the file; the previous PDF stays
-            synced.result()
+            disk = _Fsync(out.fileno())
+            waiting = _unsynced.set(disk)  # the check reads the written bytes while the disk syncs them (start_sync)
+            try:
+                if check:
+                    check(tmp)  # raises to refuse the file; the previous PDF stays
+            finally:
+                _unsynced.reset(waiting)
+                if disk.ident is not None:
+                    disk.join()
+            disk.finish()
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
+
+
+class _Fsync(threading.Thread):
+    """os.fsync in a thread of its own, started once (`begin`); `finish` waits for it and raises its error."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(name="fsync", daemon=True)
+        self.fd = fd
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            self.error = e
+
+    def begin(self) -> None:
+        if self.ident is None:
+            self.start()
+
+    def finish(self) -> None:
+        self.begin()
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+_unsynced: contextvars.ContextVar[_Fsync | None] = contextvars.ContextVar("unsynced", default=None)
+
+
+def start_sync() -> None:
+    """Within write_pdf's check: start syncing the written file to disk, to run while the check reads it.
+    The check calls it once it has forked, if it forks (pdf/verify.py): a process forked while another
+    thread runs keeps whatever lock that thread held, held for ever in the child."""
+    disk = _unsynced.get()
+    if disk is not None:
+        disk.begin()
 
 
 def _create_part(target: Path) -> tuple[int, Path]:

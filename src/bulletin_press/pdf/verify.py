@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from ..typeset import plain_text
 from ..content.model import Issue, Value
 from ..diagnostics import Finding, Pos, Report
 from ..engine.boxes import page_box
+from ..engine import render
 from ..machine import usable_cpus
 
 # What the engine may add between characters without changing the text (spacing, joiners).
@@ -212,8 +214,11 @@ def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = No
         finally:
             doc.close()
 
-    half = count // 2 if count >= 8 and usable_cpus() > 1 and hasattr(os, "fork") else count
+    # Forked only while this thread is the process's one (write_pdf starts its fsync after the fork).
+    alone = threading.active_count() == 1
+    half = count // 2 if count >= 8 and usable_cpus() > 1 and hasattr(os, "fork") and alone else count
     if half == count:
+        render.start_sync()
         return read(range(count))
     into, out = os.pipe()
     child = os.fork()
@@ -227,6 +232,7 @@ def _page_texts(pdf: Path, count: int, floats: dict[int, list[Area]] | None = No
         finally:
             os._exit(code)
     os.close(out)
+    render.start_sync()  # the disk syncs the PDF while both processes read it
     with os.fdopen(into, "rb") as pipe:
         try:
             first = read(range(half))
