@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import cjk_measure  # noqa: E402
 import make_standins  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every corpus issue rendered whole
+
 CORPUS = ROOT / "tests" / "corpus"
 
 # What the engine still cannot do on a corpus issue, named so that the test fails (strict) once it can.

@@ -13,6 +13,8 @@ from bulletin_press.diagnostics import BuildError
 
 from .conftest import ARTICLE, HEADER, make_project, missing_and_out_of_order, pdf_text, read_pdf
 
+pytestmark = pytest.mark.slow  # font files sliced and embedded, each case rendered
+
 CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 # What the set must draw: the issue's text and what the templates print around it (dates, issue lines).

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pdfplumber
 import pypdf
+import pytest
 
 from bulletin_press.build import build
 from bulletin_press.content.load import load_issue
@@ -18,6 +19,8 @@ from .conftest import BRIEF_MARGINS, ROOT, Rendered, missing_and_out_of_order, r
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import cjk_measure  # noqa: E402
+
+pytestmark = pytest.mark.slow  # the brief and the bulletin rendered in each other's layout
 
 BRIEF = load_issue(ROOT / "issues" / "2020-09")
 

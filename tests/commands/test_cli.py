@@ -95,6 +95,7 @@ def test_no_traceback_from_the_installed_command(in_project) -> None:
     assert "Traceback" not in run.stderr and run.stdout == ""
 
 
+@pytest.mark.slow
 def test_the_installed_command_ends_with_its_output_whole(in_project) -> None:
     """run() ends the process at once (startup.leave): the summary, the warnings and the status still arrive."""
     project = in_project(BODY.replace("一段文字。", "一段[文字](#)。"))

@@ -148,6 +148,7 @@ def _numbers(data):
     return data
 
 
+@pytest.mark.slow
 def test_render_all_in_parallel_skips_unchanged_issues(copy: Path, capsys) -> None:
     assert main(["render", "--all"]) == 0
     captured = capsys.readouterr()
@@ -164,6 +165,7 @@ def test_render_all_in_parallel_skips_unchanged_issues(copy: Path, capsys) -> No
     assert all(line.rstrip().endswith("up to date") for line in capsys.readouterr().out.splitlines()[1:])
 
 
+@pytest.mark.slow
 def test_a_save_made_while_rendering_leaves_the_issue_out_of_date(copy: Path, capsys, monkeypatch) -> None:
     """The stamp holds the inputs the render read, not those on disk when it ended."""
     from bulletin_press.engine import render

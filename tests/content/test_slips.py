@@ -107,6 +107,7 @@ def one_slip_per_line(lines: list[str], every: int) -> Iterator[tuple[int, str, 
             yield i, "\t" * (k // 2) + line[k:], 1, TAB_INDENT
 
 
+@pytest.mark.slow
 def test_a_slip_anywhere_in_the_real_issue_is_named_alone(tmp_path: Path) -> None:
     """Every 5th line of 2023-11 mistyped in turn: the one message, at the character typed, and nothing else
     (a tab may be read at a width other than the typist's: its own message comes first, then what follows)."""

@@ -12,6 +12,8 @@ from bulletin_press.content.load import load_issue
 from ..conftest import missing_and_out_of_order, read_pdf
 from . import matrix
 
+pytestmark = pytest.mark.slow  # about 30 renders: left out of the quick tier
+
 # Every variant on the seed and on the corpus issue with the most tables; the variants that change
 # the page's shape most (columns, A5) on every issue. About 30 renders: the suite's slowest module.
 CELLS = sorted({*((issue, v) for issue in ("2023-11", "2024-01") for v in ["cega-bulletin", *matrix.variants(refused=False)]),

@@ -14,6 +14,8 @@ from bulletin_press.project import Project
 
 from ..conftest import HEADER, make_project
 
+pytestmark = pytest.mark.slow  # ~30 layouts of columns: left out of the quick tier
+
 PX = 0.75  # CSS px → PDF pt
 TEXT = "环境资助者网络的成员伙伴在社区里开展了一系列活动，讲述应对气候变化的故事。"
 

@@ -58,6 +58,7 @@ def _walk(obj) -> list[tuple[int, int]]:
     return found
 
 
+@pytest.mark.slow
 def test_a_cover_is_embedded_at_its_placed_size_on_screen(tmp_path: Path) -> None:
     project = _project(tmp_path)
     camera = (tmp_path / "layouts" / "cover" / "cover.jpg").stat().st_size
@@ -86,6 +87,7 @@ def _render_png(pdf: Path, tmp_path: Path) -> Image.Image:
     return Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
 
 
+@pytest.mark.slow
 def test_in_print_a_cover_at_the_trim_edge_reaches_the_bleed_box(tmp_path: Path) -> None:
     project = _project(tmp_path)
     result = build(project, "x", Options(profile="print"))

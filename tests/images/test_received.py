@@ -18,6 +18,8 @@ from bulletin_press.build import Options, Result, build
 
 from ..conftest import HEADER, make_project, pdf_text
 
+pytestmark = pytest.mark.slow  # a page of every received format in three profiles
+
 SCALE = 2  # rendered pixels per PDF point
 RED, BLUE, HALF_BLUE = (200, 20, 20), (0, 0, 255), (127, 127, 255)  # half blue: 50 % blue over white paper
 GREEN, NAVY, ORANGE = (30, 160, 60), (30, 60, 160), (200, 100, 0)

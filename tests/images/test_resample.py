@@ -236,6 +236,7 @@ def test_rows_are_justified_and_a_panorama_beside_a_portrait_is_balanced(synthet
     assert pano.aspect / portrait.aspect <= 2.5 + 0.01
 
 
+@pytest.mark.slow
 def test_the_corpus_photos_keep_their_shape(tmp_path_factory: pytest.TempPathFactory) -> None:
     project = Project(ROOT, build_dir=tmp_path_factory.mktemp("build"))
     shapes_seen = set()

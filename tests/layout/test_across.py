@@ -11,6 +11,8 @@ from bulletin_press.layout import across
 
 from ..designer import matrix, measure
 
+pytestmark = pytest.mark.slow  # designer variants rendered with and without the pass
+
 
 def _render(project, monkeypatch: pytest.MonkeyPatch, on: bool, variant: str) -> tuple[Path, measure.Findings]:
     if not on:

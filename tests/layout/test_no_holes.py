@@ -27,6 +27,8 @@ from ..conftest import BRIEF_MARGINS, HEADER, MM, ROOT, make_project, read_pdf
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_standins  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the seeds and the corpus laid out with the pass
+
 ISSUES = ["2023-11", "2020-09", *sorted(f"tests/corpus/{p.parent.name}" for p in (ROOT / "tests" / "corpus").glob("*/issue.yaml"))]
 # Pages that still end more than 10 % empty, and why the engine cannot fill them: the test fails
 # when one fills (remove it here) and when another page breaks the rule.

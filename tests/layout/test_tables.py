@@ -24,6 +24,8 @@ from ..conftest import HEADER, ROOT, make_project
 sys.path.insert(0, str(ROOT / "scripts"))
 import make_standins  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the seeds' and the corpus' tables laid out
+
 CORPUS = ROOT / "tests" / "corpus"
 LABELS = ["华北", "东北", "华东", "西北", "华中", "西南", "华南"]
 # 41 rows of grants by region (as in the corpus issue 2024-01): names and organisations of every

@@ -20,7 +20,7 @@ from ..conftest import ROOT
 from .smtpd import QUIET, USER, Recorder, Silent, Tls, free_port, start
 from .test_send import MEMBERS, project, rendered_project, run_cli, server, write_members, write_settings  # noqa: F401
 
-pytestmark = pytest.mark.filterwarnings(QUIET)
+pytestmark = [pytest.mark.filterwarnings(QUIET), pytest.mark.slow]  # real servers, timeouts, kills: ~35 s
 EMAILS = [e for e, _, _ in MEMBERS]
 PDF = "build/x/测试简报-2024年第一期-screen.pdf"
 

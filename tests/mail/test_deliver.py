@@ -226,6 +226,7 @@ def test_a_reply_lost_after_the_final_dot_is_unknown_not_retried(request: pytest
     assert [r.rcpt_tos for r in server.received] == [["a@example.org"], ["b@example.org"]]
 
 
+@pytest.mark.slow
 def test_a_slow_final_reply_is_waited_for(request: pytest.FixtureRequest) -> None:
     """Slower than the per-command timeout, well within the RFC's ten minutes: one copy, sent."""
     server = Recorder(delay=1.5)

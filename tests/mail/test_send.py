@@ -176,6 +176,7 @@ def run_cli(project: Project, *args: str, env: dict[str, str] | None = None) -> 
                           text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_gb18030_members_file_with_a_duplicate_and_a_bad_address_sends_nothing(project: Project,
                                                                                   server: Recorder) -> None:
     write_settings(project.root, server.port)  # type: ignore[attr-defined]
@@ -194,6 +195,7 @@ def test_a_gb18030_members_file_with_a_duplicate_and_a_bad_address_sends_nothing
     assert status.returncode == 0 and "x: 4 sent" in status.stdout
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_again_sends_everyone_exactly_once_but_one_at_most(project: Project,
                                                                                 server: Recorder) -> None:
     """The guarantee in the README: a run killed with SIGKILL and run again gives every member one

@@ -16,6 +16,8 @@ from bulletin_press.project import Project
 
 from ..conftest import HEADER, ROOT, Rendered, make_project
 
+pytestmark = pytest.mark.slow  # every profile rendered, qpdf and PDF/A checks
+
 A4 = (595.28, 841.89)
 BLEED = 3 * 72 / 25.4
 

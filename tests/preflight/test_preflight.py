@@ -16,6 +16,7 @@ from ..conftest import ARTICLE, HEADER, ROOT, make_project
 BODY = "\n" + ARTICLE.replace("一段文字。", "{text}")
 
 
+@pytest.mark.slow
 def test_check_on_the_real_issue_lists_only_the_lost_links(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.chdir(ROOT)
     assert main(["check", "2023-11", "--format", "json"]) == 0

@@ -20,6 +20,8 @@ from bulletin_press.project import Project
 
 from ..conftest import HEADER, make_project
 
+pytestmark = pytest.mark.slow  # a preview rendering after each edit
+
 # Two articles and a photo: long enough for two pages, so an edit moves text across a page end.
 BODY = """
 sections:

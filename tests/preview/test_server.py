@@ -18,7 +18,8 @@ from ..conftest import HEADER, make_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency (pip install -e '.[test]')")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: scripts/setup.sh installs Debian's chromium")
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: scripts/setup.sh installs Debian's chromium"),
+              pytest.mark.slow]  # a real server and a browser
 
 BODY = """
 sections:
