@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"pdf"},
     {"build"},
     {"stamps"},
-    {"mail", "preview"},
+    {"mail", "preview", "importing"},
     {"commands", "__main__"},
 ]
 LAYER = {room: n for n, rooms in enumerate(LAYERS) for room in rooms}

@@ -150,7 +150,7 @@ ERRORS: list[tuple[str, str | bytes, str]] = [
     ("several slips and a schema error", GOOD.replace("year: 2024", "year：2024").replace("- 一段文字。", '- "他说"你好"')
      .replace("        title: 标题", "\u3000\u3000\u3000\u3000title: 标题").replace("type: article", "type: artcle"),
      f"8:5: {FW_COLON.format(key='year')}\n16:15: issue.sections[0].body[0]: unknown block type 'artcle' — did you mean 'article'?; expected one of: "
-     "article, credits, key_figures, links, note, notice, paragraph, photo, photo_row, pullquote, schedule, sidebar, table\n"
+     "article, credits, key_figures, links, list, note, notice, paragraph, photo, photo_row, pullquote, schedule, sidebar, table\n"
      f"17:1: {IDEO}\n19:16: {QUOTE}"),
 ]
 

@@ -36,7 +36,9 @@ def inline_html(text: str, settings: Typography = DEFAULT, paragraph: bool = Fal
     for part in parts:
         starts.append(starts[-1] + len(part))
     filtered = iter([(part, frozenset(i - a for i in latin if a <= i < a + len(part))) for part, a in zip(parts, starts)])
-    return Markup("".join(_html(span, filtered, settings, autolink) for span in spans))
+    html = "".join(_html(span, filtered, settings, autolink) for span in spans)
+    # A line break typed in the text (a YAML `|` block, an imported Word file's soft break): a new line, not a space.
+    return Markup(html.replace("\n", "<br>\n") if "\n" in html else html)
 
 
 @lru_cache(maxsize=16384)

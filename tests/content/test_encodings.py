@@ -14,7 +14,7 @@ from ..conftest import ARTICLE, HEADER, make_project, pdf_text
 GOOD = HEADER + ARTICLE.replace("一段文字。", "气候变化与公民社会网络。")
 ISSUE = "issues/x/issue.yaml"
 RESAVE = "expected UTF-8 — re-save the file as UTF-8 (in Notepad: Save as, Encoding 'UTF-8')"
-BLOCKS = "article, credits, key_figures, links, note, notice, paragraph, photo, photo_row, pullquote, schedule, sidebar, table"
+BLOCKS = "article, credits, key_figures, links, list, note, notice, paragraph, photo, photo_row, pullquote, schedule, sidebar, table"
 
 
 def project_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes):

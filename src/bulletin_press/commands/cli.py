@@ -14,6 +14,7 @@ from .. import __version__
 from ..engine import startup
 from ..diagnostics import BuildError, Finding, StrictError, relpath
 from ..project import find_project
+from . import import_article
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 70
 _OWN_PROCESS = False  # run() set it: the process is this command's alone (not a test calling main())
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new", help="start the next issue from the previous one")
     n.add_argument("issue", help="the new issue's id, e.g. 2023-12")
     n.add_argument("--from", dest="previous", help="the issue to start from (default: the latest before it)")
+    import_article.add_parser(sub)
     sub.add_parser("list", help="issues with their numbers, dates, last render and state")
     sub.add_parser("layouts", help="layouts, what each extends, its templates and CSS custom properties")
     sub.add_parser("schema", help="the JSON Schema of issue.yaml (for editors' YAML tooling)")
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bulletin_press").addHandler(logging.NullHandler())
     logging.getLogger("bulletin_press").propagate = False
     commands = {"check": check, "new": new, "list": list_issues, "layouts": list_layouts, "schema": schema,
-                "preview": preview, "send": send}
+                "preview": preview, "send": send, "import": import_article.run}
     if args.command in commands:
         try:
             return commands[args.command](args)

@@ -266,6 +266,14 @@ class Note(Block):
     text: Text
 
 
+@block("list")
+class ListBlock(Block):
+    """Items one under another, each after a bullet, or numbered 1. 2. 3. (`ordered: true`)."""
+
+    items: tuple[Text, ...]
+    ordered: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class Credit(Value):
     role: Text
